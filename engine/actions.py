@@ -1,0 +1,236 @@
+"""The fixed library of actions a rule may name. Each is generic arithmetic
+over the workbook, driven by the rule's `with:` parameters; none holds a
+figure of law. Every action records what it read and what it set."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .formula import FormulaError, evaluate, parse, round_cents
+from .workbook import EntityScope
+
+
+class Firing:
+    """One rule firing on one entity: evaluates formulas, records reads and sets."""
+
+    def __init__(self, ctx, rule, entity):
+        self.ctx, self.rule, self.entity = ctx, rule, entity
+        self.scope = EntityScope(ctx.book, entity)
+        self.sets = {}
+        self.lines = {}
+
+    def eval(self, formula, **extra):
+        self.scope.extra = extra
+        try:
+            return evaluate(formula, self.scope)
+        finally:
+            self.scope.extra = {}
+
+    def set(self, name, value, line=None):
+        self.entity.values[name] = value
+        self.sets[name] = value
+        if line:
+            self.lines[name] = line
+
+    def record(self):
+        entry = {"rule": self.rule["id"], "citation": self.rule["citation"], "file": self.rule["file"],
+                 "version": self.rule["version"], "entity": f"{self.entity.kind}:{self.entity.id}",
+                 "read": dict(self.scope.reads), "set": dict(self.sets)}
+        if self.lines:
+            entry["lines"] = dict(self.lines)
+        self.ctx.book.trace.append(entry)
+
+
+def _entity(ctx, fact):
+    return ctx.book.get(fact.get("of", fact["id"]))
+
+
+# -- compute ---------------------------------------------------------------
+def compute(ctx, rule, fact, closure):
+    """with: {set: {name: formula | {value: formula, line: form line}},
+              warn: [{when: formula, message: text with {name}}],
+              emit: {type: fact type, fields: {field: formula}}}"""
+    params = rule.get("with") or {}
+    f = Firing(ctx, rule, _entity(ctx, fact))
+    try:
+        for name, spec in (params.get("set") or {}).items():
+            formula, line = (spec["value"], spec.get("line")) if isinstance(spec, dict) else (spec, None)
+            f.set(name, f.eval(formula), line)
+        for w in params.get("warn") or []:
+            if f.eval(w["when"]):
+                values = {**f.entity.values}
+                ctx.book.warn(w["message"].format_map(_Fmt(values, f.entity.id)))
+        if params.get("emit"):
+            _emit(f, params["emit"], closure)
+    finally:
+        f.record()
+
+
+class _Fmt(dict):
+    def __init__(self, values, id):
+        super().__init__(values, id=id)
+
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def _emit(f, spec, closure):
+    from .adapter import assert_derived
+    fact = {"type": spec["type"], "id": f"{spec['type']}:{f.entity.id}", "of": f.entity.id}
+    for name, formula in (spec.get("fields") or {}).items():
+        value = f.eval(formula)
+        if isinstance(value, Decimal):
+            if value != value.to_integral():
+                raise FormulaError(f"emit field {name!r}: only text, booleans and whole numbers enter the rule engine")
+            value = int(value)
+        fact[name] = value
+    assert_derived(closure, fact)
+
+
+# -- depreciation from a percentage table -------------------------------------
+def depreciate_from_percentage_table(ctx, rule, fact, closure):
+    """with: {table: name | tables: {convention: name}, convention: formula,
+              conventions: name of the conventions table, basis: formula,
+              placed_in_service: formula, disposed_on: formula (null if kept),
+              through_year: formula}
+    Year n's deduction is basis x rows[n][column] / 100 rounded to cents; in
+    the year of disposition it is multiplied by the convention's fraction of
+    the year (except in the table's last row, which is already a part year);
+    nothing beyond the basis. Sets: schedule, table_depreciation,
+    disposition_year_depreciation, recovery_year_of_disposition, depreciation_table."""
+    p = rule["with"]
+    f = Firing(ctx, rule, _entity(ctx, fact))
+    try:
+        tables = ctx.book.law.tables
+        convention = f.eval(p["convention"]) if "convention" in p else None
+        name = p["table"] if "table" in p else p["tables"][convention]
+        table = tables[name]
+        f.scope.reads[f"table:{name}"] = table.file
+        conv = tables[p["conventions"]].values[table.doc["convention"]]
+        f.scope.reads[f"table:{p['conventions']}"] = tables[p["conventions"]].file
+        basis = f.eval(p["basis"])
+        placed = f.eval(p["placed_in_service"])
+        disposed = f.eval(p["disposed_on"]) if p.get("disposed_on") else None
+        last_year = int(disposed[:4]) if disposed else int(f.eval(p["through_year"]))
+        column = _column(table, conv, placed)
+        rows = table.values
+        # the column's last row is the part year in which the recovery period ends
+        last_row = max(int(k) for k, row in rows.items() if Decimal(row[column]) > 0)
+        schedule, total, in_disposal_year, recovery_year = [], Decimal(0), Decimal(0), None
+        first_year = int(placed[:4])
+        same_year = disposed is not None and int(disposed[:4]) == first_year
+        for y in range(first_year, last_year + 1):
+            n = y - first_year + 1
+            row = rows.get(n, rows.get(str(n)))
+            if row is None or basis <= 0 or same_year:
+                break
+            pct = Decimal(row[column])
+            amount = basis * pct / 100
+            if disposed and y == last_year:
+                recovery_year = n
+                if n != last_row:
+                    period = _period_of(disposed, conv)
+                    amount = amount * (period - 1 + Decimal(conv["fraction_of_period"])) / Decimal(conv["periods_per_year"])
+            amount = min(round_cents(amount), basis - total)
+            total += amount
+            schedule.append({"year": y, "amount": amount})
+            if disposed and y == last_year:
+                in_disposal_year = amount
+        f.set("depreciation_table", name)
+        f.set("schedule", schedule)
+        f.set("table_depreciation", total)
+        f.set("disposition_year_depreciation", in_disposal_year)
+        f.set("recovery_year_of_disposition", Decimal(recovery_year) if recovery_year else None)
+    finally:
+        f.record()
+
+
+def _period_of(date, conv):
+    month = int(date[5:7])
+    per = 12 // int(conv["periods_per_year"])
+    return Decimal((month - 1) // per + 1)
+
+
+def _column(table, conv, placed):
+    cols = [str(c) for c in table.doc["columns"]]
+    if len(cols) == 1:
+        return 0
+    key = str(int(_period_of(placed, conv)))
+    return cols.index(key)
+
+
+# -- the ordering of gain components ---------------------------------------
+def take_gain_component(ctx, rule, fact, closure):
+    """with: {component, limit: formula, takes: gain_only | gain_or_loss, left: name, line}
+    gain_only: the smaller of the gain not yet characterized (if positive) and
+    the limit; gain_or_loss: all that is left, a loss included."""
+    p = rule["with"]
+    f = Firing(ctx, rule, _entity(ctx, fact))
+    try:
+        left_name = p.get("left", "gain_left")
+        left = f.eval(left_name)
+        if p.get("takes", "gain_only") == "gain_or_loss":
+            amount = left
+        else:
+            amount = min(max(left, Decimal(0)), max(f.eval(str(p["limit"])), Decimal(0)))
+        f.set(p["component"], amount, p.get("line"))
+        f.set(left_name, left - amount)
+    finally:
+        f.record()
+
+
+# -- refusing what the engine does not encode ---------------------------------
+def refuse(ctx, rule, fact, closure):
+    """with: {field, message}: the facts ask for something outside the encoded law;
+    the fact file is refused (exit 2) with the message and the rule's citation."""
+    p = rule["with"]
+    e = _entity(ctx, fact)
+    where = e.values.get("json_path") or f"{e.kind} {e.id}"
+    ctx.refusals.append((f"{where}.{p['field']}" if p.get("field") else where, f"{p['message']} ({rule['citation']})"))
+    f = Firing(ctx, rule, e)
+    f.record()
+
+
+ACTIONS = {
+    "refuse": refuse,
+    "compute": compute,
+    "depreciate_from_percentage_table": depreciate_from_percentage_table,
+    "take_gain_component": take_gain_component,
+}
+
+_REQUIRED = {
+    "compute": [],
+    "depreciate_from_percentage_table": ["conventions", "basis", "placed_in_service", "through_year"],
+    "take_gain_component": ["component", "limit"],
+    "refuse": ["message"],
+}
+_FORMULAS = {
+    "depreciate_from_percentage_table": ["convention", "basis", "placed_in_service", "disposed_on", "through_year"],
+    "take_gain_component": ["limit"],
+}
+
+
+def check_params(action, params):
+    """Static faults in a rule's `with:`: [(path within with, reason)]."""
+    faults = []
+    for key in _REQUIRED.get(action, []):
+        if key not in params:
+            faults.append(((), f"action {action} needs `{key}`"))
+    if action == "depreciate_from_percentage_table" and not ("table" in params or "tables" in params):
+        faults.append(((), "action depreciate_from_percentage_table needs `table` or `tables`"))
+    formulas = [((k,), params[k]) for k in _FORMULAS.get(action, []) if k in params]
+    if action == "compute":
+        for name, spec in (params.get("set") or {}).items():
+            formulas.append((("set", name), spec["value"] if isinstance(spec, dict) else spec))
+        for i, w in enumerate(params.get("warn") or []):
+            formulas.append((("warn", i, "when"), w.get("when", "")))
+        for name, spec in ((params.get("emit") or {}).get("fields") or {}).items():
+            formulas.append((("emit", "fields", name), spec))
+        unknown = set(params) - {"set", "warn", "emit"}
+        if unknown:
+            faults.append(((), f"compute takes set, warn, emit; not {', '.join(sorted(unknown))}"))
+    for where, formula in formulas:
+        try:
+            parse(str(formula))
+        except FormulaError as e:
+            faults.append((where, str(e)))
+    return faults

@@ -1,0 +1,243 @@
+"""From a normalised fact set to a result: lay the facts out as entities and
+engine facts, run the year's compiled rules on durable-rules, assemble the
+contract's result. The layout is structure only (which asset belongs to which
+unit of sale); every figure is computed by a rule."""
+from __future__ import annotations
+
+import copy
+import threading
+from decimal import Decimal
+
+from .actions import ACTIONS
+from .adapter import QuietHost, Ruleset, compile_pattern
+from .formula import round_cents
+from .library import Library, YearLaw
+from .workbook import Entity, Workbook
+
+_host = None
+_compiled: dict[tuple, "CompiledLaw"] = {}
+_lock = threading.Lock()
+
+
+class EvaluationError(Exception):
+    """A rule failed while running: a fault of the rules, not of the input."""
+
+
+class CompiledLaw:
+    def __init__(self, law: YearLaw, ruleset: Ruleset, components: list[str], rules: list[dict]):
+        self.law, self.ruleset, self.components, self.rules = law, ruleset, components, rules
+
+
+def _compile(law: YearLaw) -> CompiledLaw:
+    """Rules and ordering steps become durable-rules rules, in priority then file order."""
+    global _host
+    rules = []
+    for rule, rf in law.rules:
+        rules.append(dict(rule, file=rf.path, version=rf.sha256))
+    components = []
+    for ordering, rf in law.ordering:
+        names = [step["component"] for step in ordering["steps"]]
+        left = ordering.get("left", "gain_left")
+        rules.append({
+            "id": f"{ordering['id']}.start", "citation": ordering["citation"], "priority": ordering["priority"] - 1,
+            "file": rf.path, "version": rf.sha256, "when": {"fact": ordering["fact"]}, "action": "compute",
+            "with": {"set": {left: ordering["gain"], **{n: "0" for n in names}}},
+        })
+        for i, step in enumerate(ordering["steps"]):
+            components.append(step["component"])
+            rules.append({
+                "id": f"{ordering['id']}.{step['component']}", "citation": step["citation"],
+                "priority": ordering["priority"] + i, "file": rf.path, "version": rf.sha256,
+                "when": {"fact": ordering["fact"], "all": step.get("when", [])},
+                "action": "take_gain_component",
+                "with": {"component": step["component"], "limit": step["limit"], "line": step.get("line"),
+                         "takes": step.get("takes", "gain_only"), "left": ordering.get("left", "gain_left")},
+            })
+    rules.sort(key=lambda r: r["priority"])  # stable: ties keep file order
+    compiled = []
+    for r in rules:
+        action = ACTIONS[r["action"]]
+        compiled.append({"id": r["id"], "priority": r["priority"],
+                         "pattern": compile_pattern(r["when"]["fact"], r["when"].get("all", [])),
+                         "action": (lambda a, rule: lambda ctx, fact, c: a(ctx, rule, fact, c))(action, r)})
+    if _host is None:
+        _host = QuietHost()
+    name = f"recapture_{law.year}_{law.version}"
+    return CompiledLaw(law, Ruleset(_host, name, compiled), components, rules)
+
+
+def compiled_law(library: Library, year: int) -> CompiledLaw:
+    """Built once per process for each rules folder, year and content."""
+    law = library.load_year(year)
+    key = (str(library.root), year, law.version)
+    with _lock:
+        if key not in _compiled:
+            _compiled[key] = _compile(law)
+        return _compiled[key]
+
+
+class Context:
+    def __init__(self, book):
+        self.book, self.errors, self.refusals = book, [], []
+
+
+class Unsupported(Exception):
+    """The facts ask for something outside the encoded law: [(json path, reason)]."""
+
+    def __init__(self, faults):
+        super().__init__("; ".join(f"{p}: {r}" for p, r in faults))
+        self.faults = faults
+
+
+# -- layout --------------------------------------------------------------
+def _scaled(value, share):
+    return None if value is None else Decimal(value) * share
+
+
+def layout(facts: dict, law: YearLaw):
+    """Entities and engine facts for one fact set. Structure only."""
+    book = Workbook(law, facts["tax_year"])
+    tp = facts["taxpayer"]
+    engine_facts = []
+    book.add(Entity("taxpayer", "taxpayer", dict(tp)))
+    engine_facts.append({"type": "taxpayer", "id": "taxpayer", "entity": tp["entity"],
+                         "filing_status": tp.get("filing_status") or "none",
+                         "real_estate_professional": tp["real_estate_professional"]})
+    classes = law.tables["asset_classes"].values
+    for index, p in enumerate(facts["properties"]):
+        share = p["ownership_share"]
+        d = p["disposition"]
+        disposed = d["type"] != "none"
+        pid = p["id"]
+        common = {"acquired": p["acquired"], "disposition_type": d["type"], "disposition_date": d.get("date")}
+        assets = []
+
+        def asset(aid, cls, cost, src, placed, path):
+            values = dict(common, json_path=path, asset_class=cls, cost=cost, placed_in_service=placed,
+                          recovery_system=src.get("recovery_system", "gds"),
+                          ads_recovery_years=src.get("ads_recovery_years"),
+                          convention=src.get("convention"),
+                          depreciation_claimed=_scaled(src.get("depreciation_claimed"), share),
+                          bonus_depreciation=_scaled(src.get("bonus_depreciation", 0), share),
+                          section_179=_scaled(src.get("section_179", 0), share),
+                          additional_depreciation=_scaled(src.get("additional_depreciation", 0), share),
+                          debt_discharge_basis_reduction=_scaled(src.get("debt_discharge_basis_reduction", 0), share))
+            e = book.add(Entity(f"asset:{aid}", "asset", values, {"property": f"property:{pid}"}))
+            fact = {"type": "asset", "id": e.id, "name": aid, "property": pid, "asset_class": cls,
+                    "recovery_system": values["recovery_system"], "placed_in_service": placed,
+                    "disposition_type": d["type"], "disposed": disposed}
+            if values["convention"]:
+                fact["convention"] = values["convention"]
+            if values["ads_recovery_years"]:
+                fact["ads_recovery_years"] = values["ads_recovery_years"]
+            engine_facts.append(fact)
+            assets.append(e)
+            return e
+
+        main_cost = p["cost"] - (p["land_value"] if p["asset_class"] != "land" else 0)
+        main = asset(pid, p["asset_class"], main_cost * share, p, p["placed_in_service"], f"properties[{index}]")
+        land = None
+        if p["asset_class"] != "land" and p["land_value"] > 0:
+            land = asset(f"{pid}/land", "land", p["land_value"] * share, {}, p["placed_in_service"],
+                         f"properties[{index}].land_value")
+        improvements = [asset(f"{pid}/{imp['id']}", imp["asset_class"], imp["cost"] * share, imp, imp["placed_in_service"],
+                              f"properties[{index}].improvements[{j}]")
+                        for j, imp in enumerate(p["improvements"])]
+        prop = book.add(Entity(f"property:{pid}", "property", dict(
+            common, ownership_share=share, sale_price=_scaled(d.get("sale_price", 0), share),
+            selling_expenses=_scaled(d.get("selling_expenses", 0), share), related_party=d["related_party"]),
+            {"assets": [a.id for a in assets], "units": []}))
+        engine_facts.append({"type": "property", "id": prop.id, "name": pid, "disposition_type": d["type"], "disposed": disposed})
+
+        # units of sale (domain §2): allocated parts each on their own; otherwise the
+        # real property is one unit and each §1245 improvement is its own, unpriced.
+        def recapture(a):
+            return classes[a.values["asset_class"]]["recapture"]
+
+        alloc = d.get("allocation")
+        units = []
+        if alloc:
+            building = [main] + [i for i in improvements if recapture(i) == recapture(main) and i.id.split("/")[-1] not in alloc]
+            if land:
+                units.append(("land", [land], alloc.get("land", Decimal(0))))
+            units.append(("building", building, alloc.get("building", Decimal(0))))
+            for i in improvements:
+                if i not in building:
+                    units.append((i.id.split("/")[-1], [i], alloc.get(i.id.split("/")[-1], Decimal(0))))
+        else:
+            whole = [main] + ([land] if land else []) + [i for i in improvements if recapture(i) == recapture(main)]
+            units.append(("whole", whole, d.get("sale_price", Decimal(0))))
+            for i in improvements:
+                if i not in whole:
+                    units.append((i.id.split("/")[-1], [i], Decimal(0)))
+        if not disposed:
+            units = []
+        for part, members, price in units:
+            uid = "unit:" + (pid if part == "whole" else f"{pid}/{part}")
+            rc = {recapture(a) for a in members}
+            rclass = "section_1245" if "section_1245" in rc else ("section_1250" if "section_1250" in rc else "none")
+            book.add(Entity(uid, "unit", dict(common, part=part, allocated_price=Decimal(price) * share,
+                                              recapture_class=rclass, unallocated=not alloc,
+                                              has_land=bool(land and land in members),
+                                              has_building=main in members and main.values["asset_class"] != "land"),
+                            {"property": prop.id, "assets": [a.id for a in members]}))
+            prop.links["units"].append(uid)
+            engine_facts.append({"type": "unit", "id": uid, "property": pid, "part": part, "recapture_class": rclass,
+                                 "disposition_type": d["type"], "entity": tp["entity"], "allocated": bool(alloc)})
+    for a in facts.get("activities", []):
+        book.add(Entity(f"activity:{a['id']}", "activity", dict(a, of_property=None)))
+        engine_facts.append({"type": "activity", "id": f"activity:{a['id']}", "kind": a["kind"], "of_property": False,
+                             "active_participation": a["active_participation"]})
+    for p in facts["properties"]:
+        if "activity" in p:
+            a = p["activity"]
+            book.add(Entity(f"activity:{p['id']}", "activity",
+                            dict(a, id=p["id"], kind="rental_real_estate", of_property=p["id"],
+                                 disposition_type=p["disposition"]["type"],
+                                 related_party=p["disposition"]["related_party"]),
+                            {"property": f"property:{p['id']}"}))
+            engine_facts.append({"type": "activity", "id": f"activity:{p['id']}", "kind": "rental_real_estate",
+                                 "of_property": True, "active_participation": a["active_participation"],
+                                 "disposition_type": p["disposition"]["type"],
+                                 "related_party": p["disposition"]["related_party"]})
+    engine_facts.append({"type": "return", "id": "return", "entity": tp["entity"],
+                         "filing_status": tp.get("filing_status") or "none",
+                         "disposes": any(p["disposition"]["type"] != "none" for p in facts["properties"])})
+    book.add(Entity("return", "return", {}))
+    return book, engine_facts
+
+
+def run(facts: dict, library: Library, baseline: Workbook | None = None) -> Workbook:
+    """Evaluate one fact set. `baseline` is the same return without its
+    dispositions; its figures enter as the `without_dispositions` entity."""
+    compiled = compiled_law(library, facts["tax_year"])
+    book, engine_facts = layout(facts, compiled.law)
+    ret = book.get("return")
+    ret.values["has_baseline"] = baseline is not None
+    if baseline is not None:
+        book.add(Entity("without_dispositions", "baseline", dict(baseline.get("return").values)))
+        ret.links["without_dispositions"] = "without_dispositions"
+    ctx = Context(book)
+    compiled.ruleset.run(engine_facts, ctx)
+    if ctx.refusals:
+        raise Unsupported(ctx.refusals)
+    if ctx.errors:
+        raise EvaluationError("; ".join(ctx.errors))
+    book.components = compiled.components
+    return book
+
+
+def evaluate(facts: dict, library: Library | None = None) -> dict:
+    """The contract's result for one normalised fact set."""
+    library = library or Library()
+    book = run(facts, library)
+    from .result import assemble
+    return assemble(facts, book)
+
+
+def without_dispositions(facts: dict) -> dict:
+    """The same fact set with no property disposed of (for the tax without them)."""
+    other = copy.deepcopy(facts)
+    for p in other["properties"]:
+        p["disposition"] = dict(p["disposition"], type="none")
+    return other

@@ -1,0 +1,254 @@
+"""The law library: rule and table files under a rules folder, validated
+against schemas/ (faults as `file:line: reason`), selected by tax year, hashed.
+No law here: only how the files are laid out."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+
+from .formula import FormulaError, parse
+from .yamlio import InputError, json_path, parse_yaml
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = PACKAGE_ROOT / "schemas"
+ENV_RULES_DIR = "RECAPTURE_RULES_DIR"
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(ENV_RULES_DIR) or PACKAGE_ROOT)
+
+
+class RulesError(Exception):
+    """Faults in rule or table files: each `file:line: reason`."""
+
+    def __init__(self, faults):
+        super().__init__("\n".join(faults))
+        self.faults = faults
+
+
+@dataclass
+class Table:
+    name: str
+    file: str
+    values: object
+    doc: dict
+
+
+@dataclass
+class RuleFile:
+    path: str
+    sha256: str
+    data: dict
+    lines: dict
+
+
+@dataclass
+class YearLaw:
+    """Everything in force for one tax year."""
+    year: int
+    root: Path
+    tables: dict = field(default_factory=dict)        # name -> Table
+    rules: list = field(default_factory=list)          # [(rule dict, RuleFile)]
+    ordering: list = field(default_factory=list)       # [(ordering dict, RuleFile)]
+    files: dict = field(default_factory=dict)          # relative path -> "sha256:..."
+
+    @property
+    def version(self) -> str:
+        h = hashlib.sha256(json.dumps(self.files, sort_keys=True).encode()).hexdigest()
+        return h[:12]
+
+
+@lru_cache(maxsize=None)
+def _schema_validator(name):
+    cls = jsonschema.Draft202012Validator
+    return cls(json.loads((SCHEMAS / name).read_text(encoding="utf-8")), format_checker=cls.FORMAT_CHECKER)
+
+
+def _read(root: Path, path: Path) -> RuleFile:
+    rel = path.relative_to(root).as_posix()
+    raw = path.read_bytes()
+    try:
+        data, lines = parse_yaml(raw.decode("utf-8"), rel)
+    except UnicodeDecodeError:
+        raise RulesError([f"{rel}:1: not UTF-8 text"]) from None
+    except InputError as e:
+        reason = e.reason
+        line = "1"
+        if reason.startswith("line "):
+            line, _, reason = reason[5:].partition(": ")
+        raise RulesError([f"{rel}:{line}: {reason}"]) from None
+    return RuleFile(rel, "sha256:" + hashlib.sha256(raw).hexdigest(), data, lines)
+
+
+def _line(rf: RuleFile, path) -> int:
+    path = tuple(path)
+    while path and path not in rf.lines:
+        path = path[:-1]
+    return rf.lines.get(path, 1)
+
+
+def _schema_faults(rf: RuleFile, schema_name: str) -> list[str]:
+    faults = []
+    v = _schema_validator(schema_name)
+    for e in sorted(v.iter_errors(rf.data), key=lambda e: _line(rf, e.absolute_path)):
+        reason = e.message
+        if e.validator == "oneOf" and e.context:
+            best = max(e.context, key=lambda c: len(c.absolute_path))
+            reason = f"{json_path(best.absolute_path)}: {best.message}" if best.absolute_path else best.message
+            faults.append(f"{rf.path}:{_line(rf, list(e.absolute_path) + list(best.absolute_path))}: {reason}")
+            continue
+        where = json_path(e.absolute_path)
+        faults.append(f"{rf.path}:{_line(rf, e.absolute_path)}: {where}: {reason}")
+    return faults
+
+
+def in_force(doc: dict, year: int) -> bool:
+    span = doc.get("in_force") or {}
+    return span.get("from", 0) <= year and (span.get("to") is None or year <= span["to"])
+
+
+class Library:
+    """A rules folder: <root>/rules/**.yaml and <root>/tables/**.yaml."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root else default_root()
+        if not (self.root / "rules").is_dir() or not (self.root / "tables").is_dir():
+            raise RulesError([f"{self.root}: no rules/ and tables/ folders here"])
+
+    def years(self) -> list[int]:
+        return sorted(int(p.name) for p in (self.root / "tables" / "years").iterdir() if p.name.isdigit())
+
+    def table_files(self, year: int | None = None) -> list[Path]:
+        """Undated tables, and the year's tables (every year's when year is None)."""
+        t = self.root / "tables"
+        files = sorted(p for p in t.rglob("*.yaml") if "years" not in p.relative_to(t).parts)
+        if year is None:
+            files += sorted((t / "years").rglob("*.yaml"))
+        else:
+            files += sorted((t / "years" / str(year)).glob("*.yaml"))
+        return files
+
+    def rule_files(self) -> list[Path]:
+        return sorted((self.root / "rules").rglob("*.yaml"))
+
+    # -- checking ---------------------------------------------------------
+    def check(self) -> list[str]:
+        """Every fault in every rule and table file, as `file:line: reason`."""
+        faults = []
+        for path in self.table_files(None):
+            faults += self._check_table(path)
+        rule_ids = {}
+        for path in self.rule_files():
+            faults += self._check_rules(path, rule_ids)
+        try:
+            years = self.years()
+        except FileNotFoundError:
+            years = []
+        if not years:
+            faults.append("tables/years: no tax year folders")
+        return faults
+
+    def _check_table(self, path) -> list[str]:
+        try:
+            rf = _read(self.root, path)
+        except RulesError as e:
+            return e.faults
+        faults = _schema_faults(rf, "table.schema.json")
+        parts = Path(rf.path).parts
+        if not faults and "years" in parts:
+            year = parts[parts.index("years") + 1]
+            if str(rf.data.get("tax_year")) != year:
+                faults.append(f"{rf.path}:{_line(rf, ['tax_year'])}: tax_year {rf.data.get('tax_year')} is not the folder's year {year}")
+            if Path(rf.path).stem != rf.data.get("table"):
+                faults.append(f"{rf.path}:{_line(rf, ['table'])}: table {rf.data.get('table')!r} is not named after its file")
+        if not faults and "rows" in rf.data:
+            width = len(rf.data["columns"])
+            for year, row in rf.data["rows"].items():
+                if len(row) != width:
+                    faults.append(f"{rf.path}:{_line(rf, ['rows', year])}: row {year} has {len(row)} values for {width} columns")
+        return faults
+
+    def _check_rules(self, path, rule_ids) -> list[str]:
+        from .actions import ACTIONS, check_params
+        try:
+            rf = _read(self.root, path)
+        except RulesError as e:
+            return e.faults
+        faults = _schema_faults(rf, "rules.schema.json")
+        if faults:
+            return faults
+        for i, rule in enumerate(rf.data.get("rules", [])):
+            at = f"{rf.path}:{_line(rf, ['rules', i])}"
+            if rule["id"] in rule_ids:
+                faults.append(f"{at}: rule id {rule['id']!r} is also in {rule_ids[rule['id']]}")
+            rule_ids[rule["id"]] = rf.path
+            if rule["action"] not in ACTIONS:
+                faults.append(f"{rf.path}:{_line(rf, ['rules', i, 'action'])}: unknown action {rule['action']!r}; "
+                              f"the library has: {', '.join(sorted(ACTIONS))}")
+                continue
+            for where, reason in check_params(rule["action"], rule.get("with") or {}):
+                faults.append(f"{rf.path}:{_line(rf, ['rules', i, 'with'] + list(where))}: {reason}")
+        ordering = rf.data.get("ordering")
+        if ordering:
+            for j, step in enumerate(ordering["steps"]):
+                try:
+                    parse(str(step["limit"]))
+                except FormulaError as e:
+                    faults.append(f"{rf.path}:{_line(rf, ['ordering', 'steps', j, 'limit'])}: {e}")
+        return faults
+
+    # -- loading a year ---------------------------------------------------
+    def load_year(self, year: int) -> YearLaw:
+        years = self.years()
+        if year not in years:
+            raise InputError("", "tax_year", f"no tables for tax year {year}; the years that exist are "
+                                             f"{', '.join(map(str, years))}")
+        faults = []
+        law = YearLaw(year, self.root)
+        for path in self.table_files(year):
+            faults += self._check_table(path)
+            if faults:
+                continue
+            rf = _read(self.root, path)
+            doc = rf.data
+            if not in_force(doc, year):
+                continue
+            values = doc.get("values", doc.get("rows", doc.get("periods")))
+            law.tables[doc["table"]] = Table(doc["table"], rf.path, _unwrap(values), doc)
+            law.files[rf.path] = rf.sha256
+        ids = {}
+        for path in self.rule_files():
+            faults += self._check_rules(path, ids)
+            if faults:
+                continue
+            rf = _read(self.root, path)
+            used = False
+            for rule in rf.data.get("rules", []):
+                if in_force(rule, year):
+                    law.rules.append((rule, rf))
+                    used = True
+            if rf.data.get("ordering") and in_force(rf.data["ordering"], year):
+                law.ordering.append((rf.data["ordering"], rf))
+                used = True
+            if used:
+                law.files[rf.path] = rf.sha256
+        if faults:
+            raise RulesError(faults)
+        return law
+
+
+def _unwrap(values):
+    """`{value: x, source: s}` leaves become x (the source stays in the file)."""
+    if isinstance(values, dict):
+        if set(values) <= {"value", "source"} and "value" in values:
+            return values["value"]
+        return {k: _unwrap(v) for k, v in values.items()}
+    if isinstance(values, list):
+        return [_unwrap(v) for v in values]
+    return values

@@ -1,0 +1,99 @@
+"""The contract's result object, assembled from a finished workbook. Money is
+rounded to cents here, at the edge, and nowhere else."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from .formula import round_cents
+
+
+def money(v):
+    return None if v is None else round_cents(v)
+
+
+def _v(entity, name, default=None):
+    return entity.values.get(name, default)
+
+
+def _schedule(assets):
+    by_year = {}
+    for a in assets:
+        for row in _v(a, "schedule", []):
+            by_year[row["year"]] = by_year.get(row["year"], Decimal(0)) + row["amount"]
+    return [{"year": y, "amount": money(v)} for y, v in sorted(by_year.items())]
+
+
+def assemble(facts: dict, book) -> dict:
+    law = book.law
+    out = {"case_id": facts.get("case_id", ""), "tax_year": facts["tax_year"],
+           "rules": {"year": facts["tax_year"], "version": law.version, "files": dict(sorted(law.files.items()))}}
+    props = []
+    for p in facts["properties"]:
+        e = book.get(f"property:{p['id']}")
+        assets = [book.get(i) for i in e.links["assets"]]
+        units = [book.get(i) for i in e.links["units"]]
+        prop = {
+            "id": p["id"],
+            "asset_class": p["asset_class"],
+            "ownership_share": p["ownership_share"],
+            "disposition_type": p["disposition"]["type"],
+            "depreciation": {
+                "allowable": money(_v(e, "allowable")),
+                "allowed": money(_v(e, "allowed")),
+                "basis_reduction": money(_v(e, "basis_reduction")),
+                "disposition_year": money(_v(e, "disposition_year_depreciation")),
+                "schedule": _schedule(assets),
+                "assets": [{
+                    "id": a.id.split(":", 1)[1], "asset_class": a.values["asset_class"],
+                    "placed_in_service": a.values["placed_in_service"],
+                    "depreciable_basis": money(_v(a, "depreciable_basis")),
+                    "table": _v(a, "depreciation_table"),
+                    "convention": _v(a, "applied_convention"),
+                    "allowable": money(_v(a, "allowable")),
+                    "basis_reduction": money(_v(a, "basis_reduction")),
+                    "schedule": [{"year": r["year"], "amount": money(r["amount"])} for r in _v(a, "schedule", [])],
+                } for a in assets],
+            },
+            "adjusted_basis": money(_v(e, "adjusted_basis")),
+            "amount_realized": money(_v(e, "amount_realized")),
+            "realized_gain": money(_v(e, "realized_gain")),
+            "recognized_gain": money(_v(e, "recognized_gain")),
+            "deferred_gain": money(_v(e, "deferred_gain")),
+            "holding_period": _v(e, "holding_period"),
+            "components": {c: money(_v(e, c, Decimal(0))) for c in book.components},
+            "units": [{
+                "id": u.id.split(":", 1)[1], "part": u.values["part"], "recapture_class": u.values["recapture_class"],
+                "amount_realized": money(_v(u, "amount_realized")), "adjusted_basis": money(_v(u, "adjusted_basis")),
+                "realized_gain": money(_v(u, "realized_gain")), "recognized_gain": money(_v(u, "recognized_gain")),
+                "holding_period": _v(u, "holding_period"),
+                "components": {c: money(_v(u, c, Decimal(0))) for c in book.components},
+            } for u in units],
+            "installment_schedule": _v(e, "installment_schedule", []),
+            "replacement_basis": money(_v(e, "replacement_basis")),
+        }
+        props.append(prop)
+    out["properties"] = props
+    extra = getattr(book, "summary", None)
+    if extra:
+        out.update(extra(book))
+    out["trace"] = book.trace
+    out["warnings"] = list(book.warnings)
+    return out
+
+
+def _plain(o):
+    if isinstance(o, Decimal):
+        # exact text of a Decimal as a JSON number: integral values print without ".0"
+        if o == o.to_integral() and abs(o) < 10 ** 15:
+            return int(o)
+        return float(o)  # float ok: money is rounded to cents first; shortest repr is the cents text
+    if isinstance(o, dict):
+        return {str(k): _plain(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_plain(v) for v in o]
+    return o
+
+
+def to_json(obj, indent=2) -> str:
+    return json.dumps(_plain(obj), indent=indent, ensure_ascii=False)

@@ -1,0 +1,100 @@
+"""The values of one fact set while it is evaluated: entities (the taxpayer,
+each asset, each sale unit, each property, each activity), their values, the
+links between them, the audit trail and the warnings. No law here."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .formula import FormulaError, Scope
+
+
+class Entity:
+    __slots__ = ("id", "kind", "values", "links")
+
+    def __init__(self, id, kind, values=None, links=None):
+        self.id, self.kind = id, kind
+        self.values = dict(values or {})
+        self.links = dict(links or {})
+
+    def __repr__(self):
+        return f"<{self.kind} {self.id}>"
+
+
+class TableView:
+    """Tables of the tax year, as the formula name `table`."""
+
+    def __init__(self, tables):
+        self.tables = tables
+
+
+class Workbook:
+    PLURALS = {"assets": "asset", "units": "unit", "properties": "property", "activities": "activity"}
+
+    def __init__(self, law, tax_year):
+        self.law, self.tax_year = law, tax_year
+        self.entities: dict[str, Entity] = {}
+        self.trace: list[dict] = []
+        self.warnings: list[str] = []
+        self.errors: list[str] = []
+        self.tables = TableView(law.tables)
+
+    def add(self, entity: Entity) -> Entity:
+        self.entities[entity.id] = entity
+        return entity
+
+    def kind(self, kind):
+        return [e for e in self.entities.values() if e.kind == kind]
+
+    def get(self, id):
+        return self.entities[id]
+
+    def warn(self, text):
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+
+class EntityScope(Scope):
+    """Names a formula sees when a rule fires on `entity`; records every read."""
+
+    def __init__(self, book: Workbook, entity: Entity, extra=None):
+        self.book, self.entity, self.reads, self.extra = book, entity, {}, extra or {}
+
+    def _read(self, entity, name):
+        if name not in entity.values:
+            raise FormulaError(f"{entity.kind} {entity.id!r} has no value {name!r} (yet)")
+        value = entity.values[name]
+        if not isinstance(value, (list, dict)):
+            self.reads[f"{entity.kind}:{entity.id}.{name}" if entity is not self.entity else name] = value
+        return value
+
+    def name(self, name):
+        if name in self.extra:
+            return self.extra[name]
+        e = self.entity
+        if name in e.values:
+            return self._read(e, name)
+        if name in e.links:
+            link = e.links[name]
+            return [self.book.get(i) for i in link] if isinstance(link, list) else self.book.get(link)
+        if name == "taxpayer":
+            return self.book.get("taxpayer")
+        if name in Workbook.PLURALS:
+            return self.book.kind(Workbook.PLURALS[name])
+        if name == "table":
+            return self.book.tables
+        if name == "tax_year":
+            return Decimal(self.book.tax_year)
+        raise FormulaError(f"{e.kind} {e.id!r} has no value {name!r} (yet)")
+
+    def attribute(self, obj, attr):
+        if isinstance(obj, Entity):
+            return self._read(obj, attr)
+        if isinstance(obj, list) and all(isinstance(o, Entity) for o in obj):
+            return [self._read(o, attr) for o in obj]
+        if isinstance(obj, TableView):
+            table = obj.tables.get(attr)
+            if table is None:
+                raise FormulaError(f"no table {attr!r} for tax year {self.book.tax_year}")
+            self.reads[f"table:{attr}"] = table.file
+            return table.values
+        return super().attribute(obj, attr)
