@@ -33,7 +33,7 @@ class Firing:
 
     def record(self):
         entry = {"rule": self.rule["id"], "citation": self.rule["citation"], "file": self.rule["file"],
-                 "version": self.rule["version"], "entity": f"{self.entity.kind}:{self.entity.id}",
+                 "version": self.rule["version"], "entity": self.entity.id,
                  "read": dict(self.scope.reads), "set": dict(self.sets)}
         if self.lines:
             entry["lines"] = dict(self.lines)

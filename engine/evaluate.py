@@ -184,10 +184,14 @@ def layout(facts: dict, law: YearLaw):
             prop.links["units"].append(uid)
             engine_facts.append({"type": "unit", "id": uid, "property": pid, "part": part, "recapture_class": rclass,
                                  "disposition_type": d["type"], "entity": tp["entity"], "allocated": bool(alloc)})
+    rep = tp.get("real_estate_professional", False)
     for a in facts.get("activities", []):
-        book.add(Entity(f"activity:{a['id']}", "activity", dict(a, of_property=None)))
+        book.add(Entity(f"activity:{a['id']}", "activity",
+                        dict(a, of_property=None, disposition_type="none", related_party=False),
+                        {"the_return": "return"}))
         engine_facts.append({"type": "activity", "id": f"activity:{a['id']}", "kind": a["kind"], "of_property": False,
-                             "active_participation": a["active_participation"]})
+                             "active_participation": a["active_participation"], "disposition_type": "none",
+                             "related_party": False, "real_estate_professional": rep})
     for p in facts["properties"]:
         if "activity" in p:
             a = p["activity"]
@@ -195,9 +199,10 @@ def layout(facts: dict, law: YearLaw):
                             dict(a, id=p["id"], kind="rental_real_estate", of_property=p["id"],
                                  disposition_type=p["disposition"]["type"],
                                  related_party=p["disposition"]["related_party"]),
-                            {"property": f"property:{p['id']}"}))
+                            {"property": f"property:{p['id']}", "the_return": "return"}))
             engine_facts.append({"type": "activity", "id": f"activity:{p['id']}", "kind": "rental_real_estate",
                                  "of_property": True, "active_participation": a["active_participation"],
+                                 "real_estate_professional": rep,
                                  "disposition_type": p["disposition"]["type"],
                                  "related_party": p["disposition"]["related_party"]})
     engine_facts.append({"type": "return", "id": "return", "entity": tp["entity"],

@@ -82,8 +82,14 @@ def _sum_matching(entities, field, key, value):
     return sum((Decimal(e.values.get(field) or 0) for e in entities if e.values.get(key) == value), Decimal(0))
 
 
+def _sum_years(mapping, first, last):
+    """Sum of a {year: amount} mapping over the years first..last."""
+    return sum((Decimal(v) for k, v in (mapping or {}).items() if int(first) <= int(k) <= int(last)), Decimal(0))
+
+
 FUNCTIONS = {
     "sum_matching": _sum_matching,
+    "sum_years": _sum_years,
     "min": _min, "max": _max, "sum": _sum, "abs": abs, "count": len,
     "round_cents": round_cents,
     "tax_on": _tax_on, "bracket_start": _bracket_start, "period_value": _period_value,
@@ -116,7 +122,7 @@ _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.UAdd, ast.Not,
 def parse(text: str) -> ast.Expression:
     """Parse and check a formula; raises FormulaError naming what is not allowed."""
     try:
-        tree = ast.parse(str(text).strip(), mode="eval")
+        tree = ast.parse(" ".join(str(text).split()), mode="eval")
     except SyntaxError as e:
         raise FormulaError(f"formula {text!r} does not parse: {e.msg}") from None
     for node in ast.walk(tree):

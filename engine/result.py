@@ -74,9 +74,7 @@ def assemble(facts: dict, book) -> dict:
         }
         props.append(prop)
     out["properties"] = props
-    extra = getattr(book, "summary", None)
-    if extra:
-        out.update(extra(book))
+    out.update(_return_blocks(book))
     out["trace"] = book.trace
     out["warnings"] = list(book.warnings)
     return out
@@ -97,3 +95,53 @@ def _plain(o):
 
 def to_json(obj, indent=2) -> str:
     return json.dumps(_plain(obj), indent=indent, ensure_ascii=False)
+
+
+def _return_blocks(book) -> dict:
+    r = book.get("return").values
+    g = r.get
+    activities = book.kind("activity")
+    out = {
+        "section_1231": {
+            "net": money(g("section_1231_net")),
+            "lookback_ordinary": money(g("section_1231_lookback_ordinary")),
+            "long_term_capital_gain": money(g("section_1231_capital_gain")),
+            "ordinary_loss": money(g("section_1231_ordinary_loss")),
+            "nonrecaptured_losses_available": money(g("nonrecaptured_section_1231_losses")),
+        },
+        "unrecaptured_section_1250_gain": money(g("unrecaptured_section_1250_gain")),
+        "passive": {
+            "activities": [{
+                "id": a.values.get("id"),
+                "allowed": money(a.values.get("allowed")),
+                "freed_by_disposition": money(a.values.get("freed_by_disposition")),
+                "carried_forward": money(a.values.get("carried_forward")),
+            } for a in activities],
+            "total_allowed": money(g("passive_losses_allowed")),
+            "special_allowance": money(g("special_allowance")),
+        },
+        "capital": {
+            "net_short_term": money(g("schedule_d_line_7")),
+            "net_long_term": money(g("schedule_d_line_15")),
+            "net": money(g("schedule_d_line_16")),
+            "in_income": money(g("capital_gain_in_income")),
+            "loss_carried_forward": money(g("capital_loss_carried_forward")),
+        },
+        "tax": {
+            "agi": money(g("agi")),
+            "deduction": money(g("deduction")),
+            "taxable_income": money(g("taxable_income")),
+            "regular_tax": money(g("regular_tax")),
+            "niit": money(g("niit")),
+            "net_investment_income": money(g("net_investment_income")),
+            "total_tax": money(g("total_tax")),
+            "total_tax_without_dispositions": money(g("total_tax_without_dispositions")),
+            "tax_due_to_dispositions": money(g("tax_due_to_dispositions")),
+            "by_bucket": {b: money(g(f"bucket_{b}")) for b in
+                          ("ordinary", "rate_25", "rate_28", "rate_0", "rate_15", "rate_20")},
+        },
+    }
+    lines = {k: money(v) for k, v in r.items() if k.startswith("line_")}
+    if lines:
+        out["tax"]["schedule_d_tax_worksheet"] = dict(sorted(lines.items(), key=lambda kv: int(kv[0][5:])))
+    return out

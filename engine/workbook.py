@@ -64,7 +64,7 @@ class EntityScope(Scope):
             raise FormulaError(f"{entity.kind} {entity.id!r} has no value {name!r} (yet)")
         value = entity.values[name]
         if not isinstance(value, (list, dict)):
-            self.reads[f"{entity.kind}:{entity.id}.{name}" if entity is not self.entity else name] = value
+            self.reads[f"{entity.id}.{name}" if entity is not self.entity else name] = value
         return value
 
     def name(self, name):
