@@ -86,12 +86,20 @@ def cmd_rules_list(args):
 
 def cmd_rules_diff(args):
     from .ruletools import diff_years
-    print(diff_years(_library(args), args.year_a, args.year_b), end="")
+    try:
+        print(diff_years(_library(args), args.year_a, args.year_b), end="")
+    except InputError as e:
+        raise Fault(EXIT_INPUT, [f"rules diff: {e.reason}"])
+    except RulesError as e:
+        raise Fault(EXIT_RULES, e.faults)
 
 
 def cmd_rules_new_year(args):
     from .ruletools import new_year
-    print(new_year(_library(args), args.year, args.from_year), end="")
+    try:
+        print(new_year(_library(args), args.year, args.from_year), end="")
+    except InputError as e:
+        raise Fault(EXIT_INPUT, [f"{e.file}: {e.path}: {e.reason}"])
 
 
 def cmd_batch(args):

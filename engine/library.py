@@ -108,6 +108,9 @@ def _schema_faults(rf: RuleFile, schema_name: str) -> list[str]:
     return faults
 
 
+_LOADED: dict[tuple, "YearLaw"] = {}
+
+
 def in_force(doc: dict, year: int) -> bool:
     span = doc.get("in_force") or {}
     return span.get("from", 0) <= year and (span.get("to") is None or year <= span["to"])
@@ -204,7 +207,19 @@ class Library:
         return faults
 
     # -- loading a year ---------------------------------------------------
+    def fingerprint(self) -> tuple:
+        """Cheap identity of the folder's current files (path, size, mtime)."""
+        files = self.rule_files() + self.table_files(None)
+        return tuple((str(p), st.st_size, st.st_mtime_ns) for p in files for st in [p.stat()])
+
     def load_year(self, year: int) -> YearLaw:
+        """The law of one tax year, read and validated once per process while the files are unchanged."""
+        key = (str(self.root.resolve()), year, self.fingerprint())
+        if key not in _LOADED:
+            _LOADED[key] = self._load_year(year)
+        return _LOADED[key]
+
+    def _load_year(self, year: int) -> YearLaw:
         years = self.years()
         if year not in years:
             raise InputError("", "tax_year", f"no tables for tax year {year}; the years that exist are "

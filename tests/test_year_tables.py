@@ -28,6 +28,7 @@ FILES = [
     "passive_special_allowance",
     "corporate_rate",
     "section_1231_lookback",
+    "section_291",
 ]
 STATUSES = {
     "single",

@@ -1,0 +1,130 @@
+"""`recapture batch`: many fact sets, one result line each, in input order.
+A bad input becomes an error line and the batch goes on."""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+from pathlib import Path
+
+from .result import _plain
+
+
+def collect_inputs(inputs: list[str]) -> list[tuple[str, str, str]]:
+    """(name, kind, payload) in order: a folder's *.json/*.yaml files sorted by name,
+    a glob's matches sorted, each line of a .jsonl file, or a file."""
+    items = []
+    for spec in inputs:
+        p = Path(spec)
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if f.suffix in (".json", ".yaml", ".yml") and f.is_file())
+            items += [(str(f), "file", str(f)) for f in files]
+        elif spec.endswith(".jsonl") and p.is_file():
+            with open(p, encoding="utf-8") as fh:
+                for i, line in enumerate(fh, 1):
+                    if line.strip():
+                        items.append((f"{spec}:{i}", "json", line))
+        elif any(ch in spec for ch in "*?["):
+            matches = sorted(glob.glob(spec))
+            items += [(m, "file", m) for m in matches] or [(spec, "missing", spec)]
+        else:
+            items.append((spec, "file", spec))
+    return items
+
+
+_library = None
+
+
+def evaluate_one(item, rules_dir=None) -> str:
+    """One input to one JSON line: a result, or an error with path and reason."""
+    global _library
+    from .cli import Fault
+    from .evaluate import EvaluationError, Unsupported
+    from .facts import FactErrors, load_facts, load_facts_text
+    from .library import Library, RulesError
+    from .tax import evaluate_return
+    from .yamlio import InputError
+    name, kind, payload = item
+    try:
+        if _library is None or (rules_dir and str(_library.root) != str(rules_dir)):
+            _library = Library(Path(rules_dir) if rules_dir else None)
+        if kind == "missing":
+            raise InputError(name, None, "no file matches")
+        facts = load_facts_text(payload, name) if kind == "json" else load_facts(payload, name)
+        result = evaluate_return(facts, _library)
+        result = {"input": name, **result}
+    except FactErrors as e:
+        first = e.errors[0]
+        result = {"input": name, "error": {"path": first.path or "$", "reason": first.reason,
+                                           "all": [x.as_dict() for x in e.errors]}}
+    except InputError as e:
+        result = {"input": name, "error": e.as_dict()}
+    except Unsupported as e:
+        result = {"input": name, "error": {"path": e.faults[0][0], "reason": e.faults[0][1]}}
+    except RulesError as e:
+        result = {"input": name, "error": {"path": "$", "reason": "invalid rules: " + "; ".join(e.faults[:3])}}
+    except EvaluationError as e:
+        result = {"input": name, "error": {"path": "$", "reason": f"the rules failed: {e}"}}
+    except Fault as e:
+        result = {"input": name, "error": {"path": "$", "reason": "; ".join(e.lines)}}
+    return json.dumps(_plain(result), ensure_ascii=False, separators=(",", ":"))
+
+
+def _progress(iterable, total):
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+        return tqdm(iterable, total=total, unit="file", file=sys.stderr)
+    return iterable
+
+
+def run_batch(args, library) -> int:
+    from .cli import EXIT_INPUT, Fault
+    items = collect_inputs(args.inputs)
+    rules_dir = str(library.root)
+    workers = max(1, args.workers or 1)
+    if args.scheduler:
+        lines = _dask_lines(items, rules_dir, args.scheduler)
+    elif workers == 1:
+        lines = (evaluate_one(item, rules_dir) for item in items)
+    else:
+        import multiprocessing as mp
+        from functools import partial
+        pool = mp.get_context("spawn").Pool(workers)
+        lines = pool.imap(partial(evaluate_one, rules_dir=rules_dir), items, chunksize=8)  # imap keeps input order
+    ok = errors = 0
+    try:
+        out = open(args.output, "w", encoding="utf-8")
+        err = open(args.errors, "w", encoding="utf-8") if args.errors else None
+    except OSError as e:
+        raise Fault(EXIT_INPUT, [f"{e.filename}: cannot write: {e.strerror}"])
+    with out:
+        for line in _progress(lines, len(items)):
+            out.write(line + "\n")
+            if '"error":{' in line[:2000] and json.loads(line).get("error") is not None:
+                errors += 1
+                if err:
+                    e = json.loads(line)
+                    err.write(json.dumps({"input": e["input"], "error": e["error"]}, ensure_ascii=False) + "\n")
+            else:
+                ok += 1
+    if err:
+        err.close()
+    print(f"batch: {len(items)} inputs, {ok} evaluated, {errors} errors -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def _dask_lines(items, rules_dir, address):
+    from .cli import EXIT_INPUT, Fault
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise Fault(EXIT_INPUT, ["--scheduler needs Dask: pip install 'recapture[dask]'"])
+    try:
+        client = Client(address, timeout=10)
+    except Exception as e:  # noqa: BLE001 - any failure to reach the cluster is the user's to fix
+        raise Fault(EXIT_INPUT, [f"--scheduler {address}: cannot reach the Dask scheduler: {e}"])
+    futures = client.map(evaluate_one, items, rules_dir=rules_dir, pure=False)
+    for f in futures:  # in input order
+        yield f.result()
+    client.close()

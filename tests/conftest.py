@@ -1,0 +1,38 @@
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
+
+
+def run_cli(*args, input=None):
+    """Run the installed command as a user would; returns (exit code, stdout, stderr)."""
+    p = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], capture_output=True, text=True,
+                       cwd=ROOT, input=input, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def get_path(obj, path: str):
+    """'properties[0].components.section_1231' -> value"""
+    import re
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        obj = obj[int(part[1:-1])] if part.startswith("[") else obj[part]
+    return obj
+
+
+def assert_components_add_up(result):
+    for p in result["properties"]:
+        if p["recognized_gain"] is None:
+            continue
+        assert sum(p["components"].values(), Decimal(0)) == p["recognized_gain"], p["id"]
+        for u in p["units"]:
+            assert sum(u["components"].values(), Decimal(0)) == u["recognized_gain"], u["id"]
+
+
+@pytest.fixture
+def cli():
+    return run_cli
