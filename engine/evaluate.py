@@ -114,6 +114,7 @@ def layout(facts: dict, law: YearLaw):
 
         def asset(aid, cls, cost, src, placed, path):
             values = dict(common, json_path=path, asset_class=cls, cost=cost, placed_in_service=placed,
+                          acquired=src.get("acquired", placed),
                           recovery_system=src.get("recovery_system", "gds"),
                           ads_recovery_years=src.get("ads_recovery_years"),
                           convention=src.get("convention"),

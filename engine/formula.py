@@ -54,9 +54,12 @@ def _bracket_start(brackets, index):
     return Decimal(brackets[int(index)]["over"])
 
 
-def _period_value(periods, date):
-    """The value of a dated table ([{from, to, value}]) in force on `date`."""
+def _period_value(periods, *dates):
+    """The value of a dated table ([{from, to, value, basis}]): the first period whose
+    own date (its `basis`: `acquired` = the first date given, `placed_in_service` = the
+    last) falls within it; None if none does."""
     for p in periods:
+        date = dates[0] if p.get("basis") == "acquired" else dates[-1]
         if str(p["from"]) <= str(date) and (p.get("to") is None or str(date) <= str(p["to"])):
             return Decimal(p["value"])
     return None

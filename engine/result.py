@@ -68,6 +68,7 @@ def assemble(facts: dict, book) -> dict:
                 "realized_gain": money(_v(u, "realized_gain")), "recognized_gain": money(_v(u, "recognized_gain")),
                 "holding_period": _v(u, "holding_period"),
                 "components": {c: money(_v(u, c, Decimal(0))) for c in book.components},
+                "form_4797": {k[10:]: money(v) for k, v in u.values.items() if k.startswith("form_4797_line_")},
             } for u in units],
             "installment_schedule": _v(e, "installment_schedule", []),
             "replacement_basis": money(_v(e, "replacement_basis")),
@@ -141,6 +142,7 @@ def _return_blocks(book) -> dict:
                           ("ordinary", "rate_25", "rate_28", "rate_0", "rate_15", "rate_20")},
         },
     }
+    out["form_4797"] = {k[10:]: money(v) for k, v in r.items() if k.startswith("form_4797_line_")}
     lines = {k: money(v) for k, v in r.items() if k.startswith("line_")}
     if lines:
         out["tax"]["schedule_d_tax_worksheet"] = dict(sorted(lines.items(), key=lambda kv: int(kv[0][5:])))
