@@ -208,9 +208,12 @@ class Library:
 
     # -- loading a year ---------------------------------------------------
     def fingerprint(self) -> tuple:
-        """Cheap identity of the folder's current files (path, size, mtime)."""
-        files = self.rule_files() + self.table_files(None)
-        return tuple((str(p), st.st_size, st.st_mtime_ns) for p in files for st in [p.stat()])
+        """Identity of the folder's files (path, size, mtime), taken once per Library:
+        a Library is a snapshot; make a new one to see edits."""
+        if getattr(self, "_fingerprint", None) is None:
+            files = self.rule_files() + self.table_files(None)
+            self._fingerprint = tuple((str(p), st.st_size, st.st_mtime_ns) for p in files for st in [p.stat()])
+        return self._fingerprint
 
     def load_year(self, year: int) -> YearLaw:
         """The law of one tax year, read and validated once per process while the files are unchanged."""
