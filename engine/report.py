@@ -9,6 +9,8 @@ def _m(v):
     if v is None:
         return "—"
     if isinstance(v, Decimal):
+        if v == v.to_integral() and 1900 <= v <= 2200 and v.as_tuple().exponent == 0:
+            return str(int(v))  # a year
         return f"{v:,.2f}" if v == v.quantize(Decimal("0.01")) else f"{v:,}"
     if isinstance(v, (list, dict)):
         return f"[{len(v)} items]" if isinstance(v, list) else "{…}"
