@@ -178,6 +178,49 @@ def take_gain_component(ctx, rule, fact, closure):
         f.record()
 
 
+# -- a gain spread over payments, filling buckets in order -----------------
+def spread_over_payments(ctx, rule, fact, closure):
+    """with: {payments: formula -> [{year, principal}], ratio: formula,
+              buckets: [{name, capacity: formula}] (the last takes the rest),
+              this_year: formula, schedule: name of the list to set}
+    Each payment's gain is principal x ratio, rounded to cents; it fills the
+    buckets in order, each up to what is left of its capacity. Sets, for the
+    payments of `this_year`, `<bucket>_this_year`, and `gain_this_year`,
+    `gain_after_this_year`."""
+    p = rule["with"]
+    f = Firing(ctx, rule, _entity(ctx, fact))
+    try:
+        payments = f.eval(p["payments"])
+        ratio = f.eval(p["ratio"])
+        this_year = int(f.eval(p["this_year"]))
+        buckets = [(b["name"], f.eval(b["capacity"]) if "capacity" in b else None) for b in p["buckets"]]
+        left = {name: cap for name, cap in buckets}
+        rows, now, later = [], {name: Decimal(0) for name, _ in buckets}, Decimal(0)
+        for pay in payments:
+            gain = round_cents(Decimal(pay["principal"]) * ratio)
+            row = {"year": int(pay["year"]), "principal": Decimal(pay["principal"]), "gain": gain}
+            rest = gain
+            for name, cap in buckets:
+                take = rest if left[name] is None else max(min(rest, left[name]), Decimal(0))
+                if left[name] is not None:
+                    left[name] -= take
+                row[name] = take
+                rest -= take
+            rows.append(row)
+            if row["year"] == this_year:
+                for name, _ in buckets:
+                    now[name] += row[name]
+            elif row["year"] > this_year:
+                later += gain
+        f.set(p.get("schedule", "installment_schedule"), rows)
+        for name, _ in buckets:
+            f.set(f"{name}_this_year", now[name])
+        f.set("gain_this_year", sum(now.values(), Decimal(0)))
+        f.set("gain_after_this_year", later)
+    finally:
+        f.record()
+
+
 # -- refusing what the engine does not encode ---------------------------------
 def refuse(ctx, rule, fact, closure):
     """with: {field, message}: the facts ask for something outside the encoded law;
@@ -192,6 +235,7 @@ def refuse(ctx, rule, fact, closure):
 
 ACTIONS = {
     "refuse": refuse,
+    "spread_over_payments": spread_over_payments,
     "compute": compute,
     "depreciate_from_percentage_table": depreciate_from_percentage_table,
     "take_gain_component": take_gain_component,
@@ -202,10 +246,12 @@ _REQUIRED = {
     "depreciate_from_percentage_table": ["conventions", "basis", "placed_in_service", "through_year"],
     "take_gain_component": ["component", "limit"],
     "refuse": ["message"],
+    "spread_over_payments": ["payments", "ratio", "buckets", "this_year"],
 }
 _FORMULAS = {
     "depreciate_from_percentage_table": ["convention", "basis", "placed_in_service", "disposed_on", "through_year"],
     "take_gain_component": ["limit"],
+    "spread_over_payments": ["payments", "ratio", "this_year"],
 }
 
 

@@ -144,9 +144,14 @@ def layout(facts: dict, law: YearLaw):
         improvements = [asset(f"{pid}/{imp['id']}", imp["asset_class"], imp["cost"] * share, imp, imp["placed_in_service"],
                               f"properties[{index}].improvements[{j}]")
                         for j, imp in enumerate(p["improvements"])]
+        exchange = {k: (_scaled(v, share) if k not in ("identified_date", "received_date") else v)
+                    for k, v in (d.get("exchange") or {}).items()}
+        payments = [{"year": Decimal(pay["year"]), "principal": pay["principal"] * share}
+                    for pay in (d.get("installment") or {}).get("payments", [])]
         prop = book.add(Entity(f"property:{pid}", "property", dict(
             common, json_path=f"properties[{index}]", ownership_share=share, sale_price=_scaled(d.get("sale_price", 0), share),
-            selling_expenses=_scaled(d.get("selling_expenses", 0), share), related_party=d["related_party"]),
+            selling_expenses=_scaled(d.get("selling_expenses", 0), share), related_party=d["related_party"],
+            exchange=exchange, payments=payments),
             {"assets": [a.id for a in assets], "units": []}))
         engine_facts.append({"type": "property", "id": prop.id, "name": pid, "disposition_type": d["type"], "disposed": disposed})
 

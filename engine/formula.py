@@ -90,7 +90,13 @@ def _sum_years(mapping, first, last):
     return sum((Decimal(v) for k, v in (mapping or {}).items() if int(first) <= int(k) <= int(last)), Decimal(0))
 
 
+def _sum_of(rows, key):
+    """Sum of `key` over a list of mappings (e.g. the principal of each payment)."""
+    return sum((Decimal(r[key]) for r in rows or []), Decimal(0))
+
+
 FUNCTIONS = {
+    "sum_of": _sum_of,
     "sum_matching": _sum_matching,
     "sum_years": _sum_years,
     "min": _min, "max": _max, "sum": _sum, "abs": abs, "count": len,

@@ -24,6 +24,18 @@ def _schedule(assets):
     return [{"year": y, "amount": money(v)} for y, v in sorted(by_year.items())]
 
 
+def _installments(units):
+    """The units' installment schedules, added up by year."""
+    by_year = {}
+    for u in units:
+        for row in _v(u, "installment_schedule", []):
+            acc = by_year.setdefault(row["year"], {})
+            for k, v in row.items():
+                if k != "year":
+                    acc[k] = acc.get(k, Decimal(0)) + v
+    return [{"year": y, **{k: money(v) for k, v in row.items()}} for y, row in sorted(by_year.items())]
+
+
 def assemble(facts: dict, book) -> dict:
     law = book.law
     out = {"case_id": facts.get("case_id", ""), "tax_year": facts["tax_year"],
@@ -70,7 +82,7 @@ def assemble(facts: dict, book) -> dict:
                 "components": {c: money(_v(u, c, Decimal(0))) for c in book.components},
                 "form_4797": {k[10:]: money(v) for k, v in u.values.items() if k.startswith("form_4797_line_")},
             } for u in units],
-            "installment_schedule": _v(e, "installment_schedule", []),
+            "installment_schedule": _installments(units),
             "replacement_basis": money(_v(e, "replacement_basis")),
         }
         props.append(prop)

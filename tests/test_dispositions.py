@@ -1,0 +1,102 @@
+"""Like-kind exchanges (§1031, Form 8824) and installment sales (§453, Form 6252)
+beyond the golden cases: the time limits, later installment years, losses."""
+import copy
+from decimal import Decimal as D
+
+import pytest
+import yaml
+
+from conftest import SHARED_EXAMPLES, assert_components_add_up
+from engine.evaluate import Unsupported
+from engine.facts import parse_facts
+from engine.tax import evaluate_return
+
+
+def _example(name):
+    data = yaml.load((SHARED_EXAMPLES / name).read_text(), Loader=__import__("engine.yamlio", fromlist=["x"]).ExactLoader)
+    return data
+
+
+def _exchange(**changes):
+    data = _example("exchange-with-boot.yaml")
+    data["properties"][0]["disposition"]["exchange"].update(changes)
+    return evaluate_return(parse_facts(data, "x.yaml"))
+
+
+def test_exchange_within_the_time_limits_defers_all_but_the_boot():
+    r = _exchange()
+    p = r["properties"][0]
+    # realized 1,400,000 - (900,000 - 229,169.42) = 729,169.42; boot 80,000 -> recognized 80,000, all unrecaptured §1250
+    assert (p["recognized_gain"], p["deferred_gain"], p["replacement_basis"]) == (
+        D("80000.00"), D("649169.42"), D("670830.58"))
+    assert_components_add_up(r)
+
+
+def test_identified_after_45_days_is_a_taxable_sale():
+    # sold 2025-04-15; 45 days -> 2025-05-30; identified 2025-05-31
+    r = _exchange(identified_date="2025-05-31")
+    p = r["properties"][0]
+    assert p["recognized_gain"] == D("729169.42") and p["deferred_gain"] == 0
+    # all depreciation 229,169.42 is unrecaptured §1250 gain, the rest 500,000 §1231
+    assert p["components"]["unrecaptured_section_1250"] == D("229169.42")
+    assert any("45-day deadline 2025-05-30" in w for w in r["warnings"])
+
+
+def test_received_after_180_days_is_a_taxable_sale():
+    # 180 days from 2025-04-15 is 2025-10-12 (before the 2026-04-15 due date)
+    r = _exchange(received_date="2025-10-13")
+    assert r["properties"][0]["deferred_gain"] == 0
+    assert any("received after 2025-10-12" in w for w in r["warnings"])
+    r = _exchange(received_date="2025-10-12")
+    assert r["properties"][0]["deferred_gain"] == D("649169.42")
+
+
+def test_exchange_with_liabilities():
+    # relieved 300,000, assumed 250,000, cash paid 20,000: net relief 30,000; boot 80,000 + 30,000 = 110,000
+    r = _exchange(liabilities_relieved=300000, liabilities_assumed=250000, cash_paid=20000)
+    assert r["properties"][0]["recognized_gain"] == D("110000.00")
+
+
+def _installment(tax_year, ordinary=85000):
+    data = _example("installment-sale.yaml")
+    data["tax_year"] = tax_year
+    data["taxpayer"]["ordinary_income"] = ordinary
+    return evaluate_return(parse_facts(data, "i.yaml"))
+
+
+def test_installment_later_year_recognizes_that_years_payment_only():
+    # gross profit ratio 478,993.35 / 750,000; each 150,000 payment brings 95,798.67.
+    # 2026: unrecaptured left 148,993.35 - 95,798.67 = 53,194.68, then 42,603.99 §1231.
+    r = _installment(2026)
+    p = r["properties"][0]
+    assert p["recognized_gain"] == D("95798.67")
+    assert p["components"]["unrecaptured_section_1250"] == D("53194.68")
+    assert p["components"]["section_1231"] == D("42603.99")
+    assert p["deferred_gain"] == D("287396.01")  # 3 x 95,798.67 later
+    assert len(p["installment_schedule"]) == 5
+    assert_components_add_up(r)
+
+
+def test_installment_schedule_adds_up_to_the_gain():
+    p = _installment(2025)["properties"][0]
+    assert sum(row["gain"] for row in p["installment_schedule"]) == D("478993.35")
+    assert sum(row["unrecaptured_section_1250"] for row in p["installment_schedule"]) == D("148993.35")
+
+
+def test_installment_at_a_loss_recognizes_the_loss_now():
+    data = _example("installment-sale.yaml")
+    data["properties"][0]["disposition"]["sale_price"] = 200000
+    for pay in data["properties"][0]["disposition"]["installment"]["payments"]:
+        pay["principal"] = 40000
+    r = evaluate_return(parse_facts(data, "i.yaml"))
+    p = r["properties"][0]
+    # 200,000 - 271,006.65 = -71,006.65, a §1231 loss this year; the installment method is for gains only
+    assert p["recognized_gain"] == D("-71006.65") and p["components"]["section_1231"] == D("-71006.65")
+
+
+def test_death_is_refused_with_a_reason():
+    data = _example("duplex-held-16-years.yaml")
+    data["properties"][0]["disposition"] = {"type": "death", "date": "2025-05-20", "fmv_at_death": 1800000}
+    with pytest.raises(Unsupported) as e:
+        evaluate_return(parse_facts(data, "d.yaml"))
+    assert e.value.faults[0][0] == "properties[0].disposition.type"
