@@ -94,9 +94,46 @@ def test_installment_at_a_loss_recognizes_the_loss_now():
     assert p["recognized_gain"] == D("-71006.65") and p["components"]["section_1231"] == D("-71006.65")
 
 
-def test_death_is_refused_with_a_reason():
+def _transfer(kind, **extra):
     data = _example("duplex-held-16-years.yaml")
-    data["properties"][0]["disposition"] = {"type": "death", "date": "2025-05-20", "fmv_at_death": 1800000}
+    data["taxpayer"]["ordinary_income"] = 100000
+    data["properties"][0]["activity"] = {"current_year_net": -5000, "suspended_losses": 30000}
+    data["properties"][0]["disposition"] = {"type": kind, "date": "2025-05-20", **extra}
+    return evaluate_return(parse_facts(data, "t.yaml"))
+
+
+def test_death_no_gain_heirs_basis_and_losses_above_the_step_up():
+    r = _transfer("death", fmv_at_death=560000)
+    p = r["properties"][0]
+    # adjusted basis 1,000,000 - 465,444 = 534,556; no gain, no recapture; heir's basis = FMV 560,000
+    assert (p["realized_gain"], p["recognized_gain"], p["replacement_basis"]) == (0, 0, D("560000.00"))
+    assert all(v == 0 for v in p["components"].values())
+    # losses 5,000 current + 30,000 suspended = 35,000; step-up 560,000 - 534,556 = 25,444 is lost (§469(g)(2));
+    # 35,000 - 25,444 = 9,556 allowed
+    a = r["passive"]["activities"][0]
+    assert (a["allowed"], a["freed_by_disposition"], a["carried_forward"]) == (D("9556.00"), D("9556.00"), 0)
+
+
+def test_death_needs_the_fair_market_value():
+    from engine.facts import FactErrors
+    with pytest.raises(FactErrors) as e:
+        _transfer("death")
+    assert any(x.path == "properties[0].disposition" and "fmv_at_death" in x.reason for x in e.value.errors)
+
+
+def test_gift_no_gain_donee_takes_basis_and_losses():
+    r = _transfer("gift")
+    p = r["properties"][0]
+    assert (p["recognized_gain"], p["replacement_basis"]) == (0, D("534556.00"))
+    a = r["passive"]["activities"][0]
+    # nothing allowed to the donor and nothing carried forward: 35,000 goes to the donee's basis (§469(j)(6))
+    assert (a["allowed"], a["carried_forward"]) == (0, 0)
+    assert any("added to the donee's basis" in w for w in r["warnings"])
+
+
+def test_home_sale_121_is_refused_with_a_reason():
+    data = _example("duplex-held-16-years.yaml")
+    data["properties"][0]["disposition"]["type"] = "home_sale_121"
     with pytest.raises(Unsupported) as e:
-        evaluate_return(parse_facts(data, "d.yaml"))
+        evaluate_return(parse_facts(data, "h.yaml"))
     assert e.value.faults[0][0] == "properties[0].disposition.type"
