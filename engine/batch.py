@@ -39,7 +39,7 @@ _library = None
 def evaluate_one(item, rules_dir=None) -> str:
     """One input to one JSON line: a result, or an error with path and reason."""
     global _library
-    from .cli import Fault
+    from .errors import Fault
     from .evaluate import EvaluationError, Unsupported
     from .facts import FactErrors, load_facts, load_facts_text
     from .library import Library, RulesError
@@ -79,7 +79,7 @@ def _progress(iterable, total):
 
 
 def run_batch(args, library) -> int:
-    from .cli import EXIT_INPUT, Fault
+    from .errors import EXIT_INPUT, Fault
     items = collect_inputs(args.inputs)
     rules_dir = str(library.root)
     workers = max(1, args.workers or 1)
@@ -115,7 +115,7 @@ def run_batch(args, library) -> int:
 
 
 def _dask_lines(items, rules_dir, address):
-    from .cli import EXIT_INPUT, Fault
+    from .errors import EXIT_INPUT, Fault
     try:
         from dask.distributed import Client
     except ImportError:

@@ -10,13 +10,7 @@ from .facts import FactErrors, load_facts, schema
 from .library import Library, RulesError
 from .yamlio import InputError
 
-EXIT_OK, EXIT_INPUT, EXIT_RULES = 0, 2, 3
-
-
-class Fault(Exception):
-    def __init__(self, code, lines):
-        super().__init__("\n".join(lines))
-        self.code, self.lines = code, lines
+from .errors import EXIT_INPUT, EXIT_OK, EXIT_RULES, Fault
 
 
 def _library(args) -> Library:

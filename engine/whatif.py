@@ -32,7 +32,7 @@ def _set(data, path, value, name):
 
 
 def run_whatif(args, library):
-    from .cli import EXIT_INPUT, Fault, evaluate_file
+    from .errors import EXIT_INPUT, Fault
     from .facts import parse_facts
     from .report import _m
     from .result import to_json
