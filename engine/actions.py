@@ -223,13 +223,15 @@ def spread_over_payments(ctx, rule, fact, closure):
 
 # -- refusing what the engine does not encode ---------------------------------
 def refuse(ctx, rule, fact, closure):
-    """with: {field, message}: the facts ask for something outside the encoded law;
+    """with: {field, message, when: optional formula}: the facts ask for something outside the encoded law;
     the fact file is refused (exit 2) with the message and the rule's citation."""
     p = rule["with"]
     e = _entity(ctx, fact)
+    f = Firing(ctx, rule, e)
+    if "when" in p and not f.eval(p["when"]):
+        return  # the rule's pattern matched but its formula condition does not hold
     where = e.values.get("json_path") or f"{e.kind} {e.id}"
     ctx.refusals.append((f"{where}.{p['field']}" if p.get("field") else where, f"{p['message']} ({rule['citation']})"))
-    f = Firing(ctx, rule, e)
     f.record()
 
 
@@ -252,6 +254,7 @@ _FORMULAS = {
     "depreciate_from_percentage_table": ["convention", "basis", "placed_in_service", "disposed_on", "through_year"],
     "take_gain_component": ["limit"],
     "spread_over_payments": ["payments", "ratio", "this_year"],
+    "refuse": ["when"],
 }
 
 

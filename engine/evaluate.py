@@ -149,9 +149,11 @@ def layout(facts: dict, law: YearLaw):
         payments = [{"year": Decimal(pay["year"]), "principal": pay["principal"] * share}
                     for pay in (d.get("installment") or {}).get("payments", [])]
         prop = book.add(Entity(f"property:{pid}", "property", dict(
-            common, json_path=f"properties[{index}]", ownership_share=share, sale_price=_scaled(d.get("sale_price", 0), share),
+            common, json_path=f"properties[{index}]", ownership_share=share,
+            placed_in_service=p["placed_in_service"], sale_price=_scaled(d.get("sale_price", 0), share),
             selling_expenses=_scaled(d.get("selling_expenses", 0), share), related_party=d["related_party"],
-            exchange=exchange, payments=payments, fmv_at_death=_scaled(d.get("fmv_at_death"), share)),
+            exchange=exchange, payments=payments, fmv_at_death=_scaled(d.get("fmv_at_death"), share),
+            home_use=p.get("home_use", [])),
             {"assets": [a.id for a in assets], "units": []}))
         engine_facts.append({"type": "property", "id": prop.id, "name": pid, "disposition_type": d["type"], "disposed": disposed})
 

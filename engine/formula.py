@@ -95,7 +95,23 @@ def _sum_of(rows, key):
     return sum((Decimal(r[key]) for r in rows or []), Decimal(0))
 
 
+def _days_within(periods, start, end):
+    """Days of the periods [{from, to}] that fall between start and end."""
+    lo, hi = _date(start), _date(end)
+    total = 0
+    for p in periods or []:
+        a, b = max(_date(p["from"]), lo), min(_date(p["to"]), hi)
+        total += max((b - a).days, 0)
+    return Decimal(total)
+
+
+def _last_date(periods, key):
+    return max((str(p[key]) for p in periods or []), default=None)
+
+
 FUNCTIONS = {
+    "days_within": _days_within,
+    "last_date": _last_date,
     "sum_of": _sum_of,
     "sum_matching": _sum_matching,
     "sum_years": _sum_years,

@@ -131,9 +131,52 @@ def test_gift_no_gain_donee_takes_basis_and_losses():
     assert any("added to the donee's basis" in w for w in r["warnings"])
 
 
-def test_home_sale_121_is_refused_with_a_reason():
-    data = _example("duplex-held-16-years.yaml")
-    data["properties"][0]["disposition"]["type"] = "home_sale_121"
+def _home(**prop):
+    base = {"id": "house", "asset_class": "residential_rental", "acquired": "2015-03-01",
+            "placed_in_service": "2023-01-01", "cost": 400000, "land_value": 100000,
+            "home_use": [{"from": "2015-03-01", "to": "2022-12-31"}],
+            "disposition": {"type": "home_sale_121", "date": "2025-09-30", "sale_price": 800000}}
+    base.update(prop)
+    return evaluate_return(parse_facts({
+        "schema_version": 1, "tax_year": 2025,
+        "taxpayer": {"entity": "individual", "filing_status": "married_joint", "ordinary_income": 150000},
+        "properties": [base]}, "home.yaml"))
+
+
+def test_former_home_excludes_the_gain_but_not_the_depreciation():
+    # building 300,000 placed Jan 2023 (A-6 col 1): 2023 3.485% = 10,455.00; 2024 3.636% = 10,908.00;
+    # 2025 3.636% x 8.5/12 = 7,726.50 -> 29,089.50. Gain 800,000 - (400,000 - 29,089.50) = 429,089.50.
+    # Test period 2020-09-30..2025-09-30: used 822 days (to 2022-12-31) >= 730; owned all of it.
+    # No nonqualified use (the rental came after the last use as a home). Exclusion min(400,000, 500,000).
+    r = _home()
+    p = r["properties"][0]
+    assert (p["realized_gain"], p["recognized_gain"]) == (D("429089.50"), D("29089.50"))
+    assert p["components"]["unrecaptured_section_1250"] == D("29089.50") and p["components"]["section_1231"] == 0
+    assert_components_add_up(r)
+
+
+def test_nonqualified_use_before_it_was_the_main_home_is_not_excluded():
+    # a second home 2014-2017, the main home 2018-2022, a rental from 2023.
+    # Owned 2014-01-01..2025-09-30 = 4,290 days; nonqualified 2014-01-01..2017-12-31 = 1,461 days.
+    # Gain after depreciation 400,000 x 1,461/4,290 = 136,223.78 not excluded; excluded 263,776.22;
+    # recognized 429,089.50 - 263,776.22 = 165,313.28 = 29,089.50 unrecaptured §1250 + 136,223.78 §1231.
+    r = _home(acquired="2014-01-01", home_use=[{"from": "2018-01-01", "to": "2022-12-31"}])
+    p = r["properties"][0]
+    assert p["recognized_gain"] == D("165313.28")
+    assert p["components"]["section_1231"] == D("136223.78")
+    assert_components_add_up(r)
+
+
+def test_use_test_not_met_means_no_exclusion():
+    # main home only until 2019-12-31: no day of use in the five years before 2025-09-30
+    r = _home(home_use=[{"from": "2015-03-01", "to": "2019-12-31"}], placed_in_service="2020-01-01")
+    p = r["properties"][0]
+    assert p["recognized_gain"] == p["realized_gain"]
+    assert any("so no gain is excluded" in w for w in r["warnings"])
+
+
+def test_main_home_after_the_rental_is_refused():
     with pytest.raises(Unsupported) as e:
-        evaluate_return(parse_facts(data, "h.yaml"))
-    assert e.value.faults[0][0] == "properties[0].disposition.type"
+        _home(placed_in_service="2016-01-01", acquired="2016-01-01",
+              home_use=[{"from": "2020-01-01", "to": "2025-09-30"}])
+    assert e.value.faults[0][0] == "properties[0].home_use"
