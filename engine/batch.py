@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -36,39 +35,30 @@ def collect_inputs(inputs: list[str]) -> list[tuple[str, str, str]]:
 _library = None
 
 
-def evaluate_one(item, rules_dir=None) -> str:
-    """One input to one JSON line: a result, or an error with path and reason."""
+def evaluate_one(item, rules_dir=None) -> tuple[str, dict | None]:
+    """One input to (its JSON line, its error or None): a result, or an error with path and reason."""
     global _library
-    from .errors import Fault
-    from .evaluate import EvaluationError, Unsupported
-    from .facts import FactErrors, load_facts, load_facts_text
+    from .cli import evaluate_guarded
+    from .errors import EXIT_INPUT, Fault
+    from .facts import load_facts, load_facts_text
     from .library import Library, RulesError
-    from .tax import evaluate_return
-    from .yamlio import InputError
     name, kind, payload = item
     try:
         if _library is None or (rules_dir and str(_library.root) != str(rules_dir)):
-            _library = Library(Path(rules_dir) if rules_dir else None)
+            try:
+                _library = Library(Path(rules_dir) if rules_dir else None)
+            except RulesError as e:
+                raise Fault(3, e.faults) from None
         if kind == "missing":
-            raise InputError(name, None, "no file matches")
-        facts = load_facts_text(payload, name) if kind == "json" else load_facts(payload, name)
-        result = evaluate_return(facts, _library)
-        result = {"input": name, **result}
-    except FactErrors as e:
-        first = e.errors[0]
-        result = {"input": name, "error": {"path": first.path or "$", "reason": first.reason,
-                                           "all": [x.as_dict() for x in e.errors]}}
-    except InputError as e:
-        result = {"input": name, "error": e.as_dict()}
-    except Unsupported as e:
-        result = {"input": name, "error": {"path": e.faults[0][0], "reason": e.faults[0][1]}}
-    except RulesError as e:
-        result = {"input": name, "error": {"path": "$", "reason": "invalid rules: " + "; ".join(e.faults[:3])}}
-    except EvaluationError as e:
-        result = {"input": name, "error": {"path": "$", "reason": f"the rules failed: {e}"}}
+            raise Fault(EXIT_INPUT, [f"{name}: no file matches"], [("$", "no file matches")])
+        load = (lambda: load_facts_text(payload, name)) if kind == "json" else (lambda: load_facts(payload, name))
+        line = {"input": name, **evaluate_guarded(name, load, _library)}
+        error = None
     except Fault as e:
-        result = {"input": name, "error": {"path": "$", "reason": "; ".join(e.lines)}}
-    return json.dumps(_plain(result), ensure_ascii=False, separators=(",", ":"))
+        (path, reason), *_ = e.faults
+        error = {"path": path, "reason": reason, "all": [{"path": p, "reason": r} for p, r in e.faults]}
+        line = {"input": name, "error": error}
+    return json.dumps(_plain(line), ensure_ascii=False, separators=(",", ":")), error
 
 
 def _progress(iterable, total):
@@ -83,6 +73,7 @@ def run_batch(args, library) -> int:
     items = collect_inputs(args.inputs)
     rules_dir = str(library.root)
     workers = max(1, args.workers or 1)
+    pool = None
     if args.scheduler:
         lines = _dask_lines(items, rules_dir, args.scheduler)
     elif workers == 1:
@@ -98,18 +89,22 @@ def run_batch(args, library) -> int:
         err = open(args.errors, "w", encoding="utf-8") if args.errors else None
     except OSError as e:
         raise Fault(EXIT_INPUT, [f"{e.filename}: cannot write: {e.strerror}"])
-    with out:
-        for line in _progress(lines, len(items)):
+    try:
+        for (name, _, _), (line, error) in zip(items, _progress(lines, len(items))):
             out.write(line + "\n")
-            if '"error":{' in line[:2000] and json.loads(line).get("error") is not None:
-                errors += 1
-                if err:
-                    e = json.loads(line)
-                    err.write(json.dumps({"input": e["input"], "error": e["error"]}, ensure_ascii=False) + "\n")
-            else:
+            if error is None:
                 ok += 1
-    if err:
-        err.close()
+                continue
+            errors += 1
+            if err:
+                err.write(json.dumps(_plain({"input": name, "error": error}), ensure_ascii=False) + "\n")
+    finally:
+        out.close()
+        if err:
+            err.close()
+        if pool is not None:
+            pool.close()
+            pool.join()
     print(f"batch: {len(items)} inputs, {ok} evaluated, {errors} errors -> {args.output}", file=sys.stderr)
     return 0
 

@@ -6,11 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+from .errors import EXIT_INPUT, EXIT_OK, EXIT_RULES, Fault
 from .facts import FactErrors, load_facts, schema
 from .library import Library, RulesError
 from .yamlio import InputError
-
-from .errors import EXIT_INPUT, EXIT_OK, EXIT_RULES, Fault
 
 
 def _library(args) -> Library:
@@ -20,24 +19,33 @@ def _library(args) -> Library:
         raise Fault(EXIT_RULES, e.faults)
 
 
-def evaluate_file(path: str, library: Library, name: str | None = None) -> dict:
-    """Load, validate and evaluate one fact file; every user fault as Fault(2)."""
+def evaluate_guarded(name: str, load, library: Library) -> dict:
+    """Evaluate the facts `load()` returns; every user or rules fault becomes a Fault
+    (exit 2 or 3) naming `name` and the JSON path. Used by evaluate, batch and whatif."""
     from .evaluate import EvaluationError, Unsupported
     from .tax import evaluate_return
-    name = name or path
+
+    def fault(code, pairs):
+        lines = [f"{name}: {p}: {r}" if p else f"{name}: {r}" for p, r in pairs]
+        return Fault(code, lines, [(p or "$", r) for p, r in pairs])
     try:
-        facts = load_facts(path, name)
-        return evaluate_return(facts, library)
+        return evaluate_return(load(), library)
     except FactErrors as e:
-        raise Fault(EXIT_INPUT, [str(x) for x in e.errors])
+        raise fault(EXIT_INPUT, [(x.path, x.reason) for x in e.errors]) from None
     except InputError as e:
-        raise Fault(EXIT_INPUT, [f"{name}: {e.path}: {e.reason}" if e.path else f"{name}: {e.reason}"])
+        raise fault(EXIT_INPUT, [(e.path, e.reason)]) from None
     except Unsupported as e:
-        raise Fault(EXIT_INPUT, [f"{name}: {p}: {r}" for p, r in e.faults])
+        raise fault(EXIT_INPUT, e.faults) from None
     except RulesError as e:
-        raise Fault(EXIT_RULES, e.faults)
+        raise Fault(EXIT_RULES, e.faults) from None
     except EvaluationError as e:
-        raise Fault(EXIT_RULES, [f"{name}: the rules failed: {e}"])
+        raise fault(EXIT_RULES, [(None, f"the rules failed: {e}")]) from None
+
+
+def evaluate_file(path: str, library: Library, name: str | None = None) -> dict:
+    """Load, validate and evaluate one fact file."""
+    name = name or path
+    return evaluate_guarded(name, lambda: load_facts(path, name), library)
 
 
 def cmd_evaluate(args):

@@ -16,24 +16,30 @@ def _v(entity, name, default=None):
     return entity.values.get(name, default)
 
 
-def _schedule(assets):
+def _by_year(rows):
+    """Rows of {year, ...amounts} added up by year, in year order, in cents."""
     by_year = {}
-    for a in assets:
-        for row in _v(a, "schedule", []):
-            by_year[row["year"]] = by_year.get(row["year"], Decimal(0)) + row["amount"]
-    return [{"year": y, "amount": money(v)} for y, v in sorted(by_year.items())]
+    for row in rows:
+        acc = by_year.setdefault(row["year"], {})
+        for k, v in row.items():
+            if k != "year":
+                acc[k] = acc.get(k, Decimal(0)) + v
+    return [{"year": y, **{k: money(v) for k, v in row.items()}} for y, row in sorted(by_year.items())]
+
+
+def _schedule(assets):
+    """The assets' depreciation schedules, added up by year."""
+    return _by_year(r for a in assets for r in _v(a, "schedule", []))
 
 
 def _installments(units):
     """The units' installment schedules, added up by year."""
-    by_year = {}
-    for u in units:
-        for row in _v(u, "installment_schedule", []):
-            acc = by_year.setdefault(row["year"], {})
-            for k, v in row.items():
-                if k != "year":
-                    acc[k] = acc.get(k, Decimal(0)) + v
-    return [{"year": y, **{k: money(v) for k, v in row.items()}} for y, row in sorted(by_year.items())]
+    return _by_year(r for u in units for r in _v(u, "installment_schedule", []))
+
+
+def _lines(values, prefix):
+    """Form line values named `<prefix><line>`, keyed by `line_<line>`."""
+    return {"line_" + k[len(prefix):]: money(v) for k, v in values.items() if k.startswith(prefix)}
 
 
 def assemble(facts: dict, book) -> dict:
@@ -80,7 +86,7 @@ def assemble(facts: dict, book) -> dict:
                 "realized_gain": money(_v(u, "realized_gain")), "recognized_gain": money(_v(u, "recognized_gain")),
                 "holding_period": _v(u, "holding_period"),
                 "components": {c: money(_v(u, c, Decimal(0))) for c in book.components},
-                "form_4797": {k[10:]: money(v) for k, v in u.values.items() if k.startswith("form_4797_line_")},
+                "form_4797": _lines(u.values, "form_4797_line_"),
             } for u in units],
             "installment_schedule": _installments(units),
             "replacement_basis": money(_v(e, "replacement_basis")),
@@ -154,8 +160,8 @@ def _return_blocks(book) -> dict:
                           ("ordinary", "rate_25", "rate_28", "rate_0", "rate_15", "rate_20")},
         },
     }
-    out["form_4797"] = {k[10:]: money(v) for k, v in r.items() if k.startswith("form_4797_line_")}
-    lines = {k: money(v) for k, v in r.items() if k.startswith("line_")}
+    out["form_4797"] = _lines(r, "form_4797_line_")
+    lines = _lines(r, "line_")
     if lines:
         out["tax"]["schedule_d_tax_worksheet"] = dict(sorted(lines.items(), key=lambda kv: int(kv[0][5:])))
     return out

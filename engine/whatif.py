@@ -7,7 +7,7 @@ import itertools
 import re
 import sys
 
-from .facts import FactErrors, load_document
+from .facts import load_document
 from .yamlio import InputError, parse_yaml
 
 
@@ -32,11 +32,11 @@ def _set(data, path, value, name):
 
 
 def run_whatif(args, library):
+    from .cli import evaluate_guarded
     from .errors import EXIT_INPUT, Fault
     from .facts import parse_facts
     from .report import _m
     from .result import to_json
-    from .tax import evaluate_return
     try:
         base, _ = load_document(args.file, args.file)
     except InputError as e:
@@ -55,6 +55,7 @@ def run_whatif(args, library):
     for combo in itertools.product(*[[(f, v) for v in vals] for f, vals in axes]):
         data = copy.deepcopy(base)
         label = ", ".join(f"{f}={v}" for f, v in combo)
+        name = f"{args.file} [{label}]"
         try:
             for f, v in combo:
                 _set(data, f, v, args.file)
@@ -62,19 +63,13 @@ def run_whatif(args, library):
             year = data.get("tax_year")
             if year in by_year or str(year) in by_year:
                 data["taxpayer"] = by_year.get(year, by_year.get(str(year)))
-            facts = parse_facts(data, f"{args.file} [{label}]")
-            result = evaluate_return(facts, library)
-            rows.append((label, result, None))
-        except FactErrors as e:
-            rows.append((label, None, "; ".join(str(x) for x in e.errors)))
-        except InputError as e:
+            rows.append((label, evaluate_guarded(name, lambda: parse_facts(data, name), library), None))
+        except InputError as e:  # a --vary path that is not in the fact file
             rows.append((label, None, str(e)))
-        except Exception as e:  # noqa: BLE001 - reported in the table, the other rows still run
-            from .evaluate import Unsupported
-            if isinstance(e, Unsupported):
-                rows.append((label, None, str(e)))
-            else:
-                raise
+        except Fault as e:
+            if e.code != EXIT_INPUT:
+                raise  # faulty rules spoil every row
+            rows.append((label, None, "; ".join(e.lines)))  # reported in the table; the other rows still run
     if args.format == "json":
         sys.stdout.write(to_json([{"vary": l, "result": r, "error": e} for l, r, e in rows]) + "\n")
         return
