@@ -16,17 +16,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-EXAMPLES = ROOT.parent / "shared" / "examples"
+EXAMPLES = ROOT / "examples"
 SUPPORTED = ["duplex-held-16-years", "equipment-sale", "forum-rental-sale", "llc-share-with-improvements",
              "quick-flip", "small-rental-2020"]
 
 
 def main(n=2000):
     t0 = time.perf_counter()
-    from engine.evaluate import compiled_law
-    from engine.facts import load_facts
-    from engine.library import Library
-    from engine.tax import evaluate_return
+    from recapture.evaluate import compiled_law
+    from recapture.facts import load_facts
+    from recapture.library import Library
+    from recapture.tax import evaluate_return
     lib = Library()
     compiled_law(lib, 2025)
     print(f"startup (import + load, validate, compile tax year 2025): {time.perf_counter() - t0:.2f} s")
@@ -51,7 +51,7 @@ def main(n=2000):
                 fh.write(json.dumps(data, default=str) + "\n")
         for workers in (1, 2):
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "engine.cli", "batch", str(src), "--output", str(Path(tmp) / "r.jsonl"),
+            subprocess.run([sys.executable, "-m", "recapture.cli", "batch", str(src), "--output", str(Path(tmp) / "r.jsonl"),
                             "--workers", str(workers)], check=True, cwd=ROOT, capture_output=True)
             dt = time.perf_counter() - t0
             print(f"batch --workers {workers}: {n} fact sets in {dt:.2f} s -> {n / dt:,.0f} fact sets/s (process start included)")

@@ -32,33 +32,53 @@ def collect_inputs(inputs: list[str]) -> list[tuple[str, str, str]]:
     return items
 
 
-_library = None
+def evaluate_item(item, rules_dir=None):
+    """One input to (its result, None) or (None, its RecaptureError)."""
+    from . import api
+    from .errors import EXIT_INPUT, RecaptureError
+    from .facts import load_facts, load_facts_text
+    name, kind, payload = item
+    try:
+        library = api.library(rules_dir)
+        if kind == "missing":
+            raise RecaptureError.of(EXIT_INPUT, name, [(None, "no file matches")])
+        if kind == "json":
+            load = lambda: load_facts_text(payload, name)  # noqa: E731
+        elif kind == "data":
+            load = lambda: api.load(payload, name)  # noqa: E731
+        else:
+            load = lambda: load_facts(payload, name)  # noqa: E731
+        return api.evaluate_guarded(name, load, library), None
+    except RecaptureError as e:
+        return None, e
 
 
 def evaluate_one(item, rules_dir=None) -> tuple[str, dict | None]:
     """One input to (its JSON line, its error or None): a result, or an error with path and reason."""
-    global _library
-    from .cli import evaluate_guarded
-    from .errors import EXIT_INPUT, Fault
-    from .facts import load_facts, load_facts_text
-    from .library import Library, RulesError
-    name, kind, payload = item
-    try:
-        if _library is None or (rules_dir and str(_library.root) != str(rules_dir)):
-            try:
-                _library = Library(Path(rules_dir) if rules_dir else None)
-            except RulesError as e:
-                raise Fault(3, e.faults) from None
-        if kind == "missing":
-            raise Fault(EXIT_INPUT, [f"{name}: no file matches"], [("$", "no file matches")])
-        load = (lambda: load_facts_text(payload, name)) if kind == "json" else (lambda: load_facts(payload, name))
-        line = {"input": name, **evaluate_guarded(name, load, _library)}
-        error = None
-    except Fault as e:
-        (path, reason), *_ = e.faults
-        error = {"path": path, "reason": reason, "all": [{"path": p, "reason": r} for p, r in e.faults]}
+    result, fault = evaluate_item(item, rules_dir)
+    name = item[0]
+    if fault is None:
+        line, error = {"input": name, **result}, None
+    else:
+        (path, reason), *_ = fault.faults
+        error = {"path": path, "reason": reason, "all": [{"path": p, "reason": r} for p, r in fault.faults]}
         line = {"input": name, "error": error}
     return json.dumps(_plain(line), ensure_ascii=False, separators=(",", ":")), error
+
+
+def iter_results(inputs, rules_dir=None, workers=1, scheduler=None):
+    """The API's batch: (name, Result) or (name, RecaptureError) for each input, in input order.
+    Inputs are paths, folders, globs and .jsonl files (as on the command line), or dicts."""
+    from .api import Result
+    items = []
+    for i, spec in enumerate(inputs, 1):
+        if isinstance(spec, dict):
+            items.append((str(spec.get("case_id") or f"<facts {i}>"), "data", spec))
+        else:
+            items += collect_inputs([str(spec)])
+    for item in items:
+        result, fault = evaluate_item(item, rules_dir)
+        yield item[0], (Result(result) if fault is None else fault)
 
 
 def _progress(iterable, total):

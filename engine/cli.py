@@ -6,46 +6,19 @@ import json
 import sys
 from pathlib import Path
 
+from . import api
 from .errors import EXIT_INPUT, EXIT_OK, EXIT_RULES, Fault
-from .facts import FactErrors, load_facts, schema
-from .library import Library, RulesError
 from .yamlio import InputError
 
 
-def _library(args) -> Library:
-    try:
-        return Library(Path(args.rules_dir) if getattr(args, "rules_dir", None) else None)
-    except RulesError as e:
-        raise Fault(EXIT_RULES, e.faults)
+def _library(args):
+    return api.library(getattr(args, "rules_dir", None))
 
 
-def evaluate_guarded(name: str, load, library: Library) -> dict:
-    """Evaluate the facts `load()` returns; every user or rules fault becomes a Fault
-    (exit 2 or 3) naming `name` and the JSON path. Used by evaluate, batch and whatif."""
-    from .evaluate import EvaluationError, Unsupported
-    from .tax import evaluate_return
-
-    def fault(code, pairs):
-        lines = [f"{name}: {p}: {r}" if p else f"{name}: {r}" for p, r in pairs]
-        return Fault(code, lines, [(p or "$", r) for p, r in pairs])
-    try:
-        return evaluate_return(load(), library)
-    except FactErrors as e:
-        raise fault(EXIT_INPUT, [(x.path, x.reason) for x in e.errors]) from None
-    except InputError as e:
-        raise fault(EXIT_INPUT, [(e.path, e.reason)]) from None
-    except Unsupported as e:
-        raise fault(EXIT_INPUT, e.faults) from None
-    except RulesError as e:
-        raise Fault(EXIT_RULES, e.faults) from None
-    except EvaluationError as e:
-        raise fault(EXIT_RULES, [(None, f"the rules failed: {e}")]) from None
-
-
-def evaluate_file(path: str, library: Library, name: str | None = None) -> dict:
-    """Load, validate and evaluate one fact file."""
+def evaluate_file(path: str, library, name: str | None = None) -> dict:
+    """Load, validate and evaluate one fact file: the result, or a Fault naming the file."""
     name = name or path
-    return evaluate_guarded(name, lambda: load_facts(path, name), library)
+    return api.evaluate_facts(api.load(path, name), name, library)
 
 
 def cmd_evaluate(args):
@@ -68,11 +41,16 @@ def cmd_explain(args):
 
 
 def cmd_schema(args):
-    _write(json.dumps(schema(), indent=2) + "\n", None)
+    from .facts import schema
+    _write(json.dumps(schema(), indent=2, ensure_ascii=False) + "\n", None)
 
 
 def cmd_rules_check(args):
-    library = _library(args)
+    from .library import Library, RulesError
+    try:
+        library = Library(Path(args.rules_dir) if args.rules_dir else None)
+    except RulesError as e:
+        raise Fault(EXIT_RULES, e.faults)
     faults = library.check()
     if faults:
         raise Fault(EXIT_RULES, faults)

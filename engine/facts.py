@@ -13,7 +13,9 @@ import jsonschema
 
 from .yamlio import InputError, json_path, load_document, parse_json, parse_yaml
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "facts.schema.json"
+from .paths import SCHEMAS
+
+SCHEMA_PATH = SCHEMAS / "facts.schema.json"
 
 # Defaults the contract gives for optional fields (structure, not law).
 TAXPAYER_DEFAULTS = {

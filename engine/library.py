@@ -15,13 +15,13 @@ import jsonschema
 from .formula import FormulaError, parse
 from .yamlio import InputError, json_path, parse_yaml
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = PACKAGE_ROOT / "schemas"
+from .paths import LAW_ROOT, SCHEMAS
+
 ENV_RULES_DIR = "RECAPTURE_RULES_DIR"
 
 
 def default_root() -> Path:
-    return Path(os.environ.get(ENV_RULES_DIR) or PACKAGE_ROOT)
+    return Path(os.environ.get(ENV_RULES_DIR) or LAW_ROOT)
 
 
 class RulesError(Exception):

@@ -92,3 +92,16 @@ def _form_lines(r):
         for name, line in (s.get("lines") or {}).items():
             seen[(s["entity"], line, name)] = s["set"].get(name)
     return [f"{line} [{entity}] {name}: {_m(v)}" for (entity, line, name), v in seen.items()]
+
+
+def html_summary(r: dict) -> str:
+    """A compact HTML table of the headline figures (a notebook's view of a result)."""
+    t = r.get("tax") or {}
+    rows = [("Tax due to the dispositions", t.get("tax_due_to_dispositions")), ("Total tax", t.get("total_tax")),
+            ("Regular tax", t.get("regular_tax")), ("Net investment income tax", t.get("niit"))]
+    for p in r.get("properties", []):
+        rows.append((f"{p['id']}: recognized gain", p.get("recognized_gain")))
+    body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:right'>{_m(v)}</td></tr>"
+                   for k, v in rows)
+    return (f"<table><caption>{html.escape(str(r.get('case_id', '')))} — tax year {r.get('tax_year')}</caption>"
+            f"{body}</table>")

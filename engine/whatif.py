@@ -31,45 +31,67 @@ def _set(data, path, value, name):
                 raise InputError(name, path, f"no {part} in the fact file") from None
 
 
-def run_whatif(args, library):
-    from .cli import evaluate_guarded
-    from .errors import EXIT_INPUT, Fault
-    from .facts import parse_facts
-    from .report import _m
-    from .result import to_json
-    try:
-        base, _ = load_document(args.file, args.file)
-    except InputError as e:
-        raise Fault(EXIT_INPUT, [str(e)])
+def _axes(vary, name):
+    """--vary specs ("FIELD=V1,V2") or a {field: [values]} mapping to [(field, [values])]."""
+    if isinstance(vary, dict):
+        return [(f, list(v)) for f, v in vary.items()]
     axes = []
-    for spec in args.vary:
+    for spec in vary:
         field, sep, values = spec.partition("=")
         if not sep or not field or not values:
-            raise Fault(EXIT_INPUT, [f"--vary {spec}: write FIELD=V1,V2,..."])
+            raise InputError(name, "--vary", f"{spec}: write FIELD=V1,V2,...")
         vals = []
         for v in values.split(","):
             parsed, _ = parse_yaml(v, "--vary")
             vals.append(parsed)
         axes.append((field.strip(), vals))
+    return axes
+
+
+def scenarios(facts_or_path, vary, library, name=None):
+    """Every combination of the varied fields, each evaluated: [{vary, result, error}]."""
+    from .api import Result, _plain_input, evaluate_guarded, input_name
+    from .errors import EXIT_INPUT, Fault
+    from .facts import parse_facts
+    name = name or input_name(facts_or_path)
+    if isinstance(facts_or_path, dict):
+        base = _plain_input(facts_or_path)
+    else:
+        try:
+            base, _ = load_document(str(facts_or_path), name)
+        except InputError as e:
+            raise Fault(EXIT_INPUT, [str(e)])
+    try:
+        axes = _axes(vary, name)
+    except InputError as e:
+        raise Fault(EXIT_INPUT, [str(e)])
     rows = []
     for combo in itertools.product(*[[(f, v) for v in vals] for f, vals in axes]):
         data = copy.deepcopy(base)
         label = ", ".join(f"{f}={v}" for f, v in combo)
-        name = f"{args.file} [{label}]"
+        scenario = f"{name} [{label}]"
         try:
             for f, v in combo:
-                _set(data, f, v, args.file)
+                _set(data, f, v, name)
             by_year = (data.get("taxpayer_by_year") or {})
             year = data.get("tax_year")
             if year in by_year or str(year) in by_year:
                 data["taxpayer"] = by_year.get(year, by_year.get(str(year)))
-            rows.append((label, evaluate_guarded(name, lambda: parse_facts(data, name), library), None))
+            result = Result(evaluate_guarded(scenario, lambda: parse_facts(data, scenario), library))
+            rows.append({"vary": label, "result": result, "error": None})
         except InputError as e:  # a --vary path that is not in the fact file
-            rows.append((label, None, str(e)))
+            rows.append({"vary": label, "result": None, "error": str(e)})
         except Fault as e:
             if e.code != EXIT_INPUT:
                 raise  # faulty rules spoil every row
-            rows.append((label, None, "; ".join(e.lines)))  # reported in the table; the other rows still run
+            rows.append({"vary": label, "result": None, "error": "; ".join(e.lines)})
+    return rows
+
+
+def run_whatif(args, library):
+    from .report import _m
+    from .result import to_json
+    rows = [(s["vary"], s["result"], s["error"]) for s in scenarios(args.file, args.vary, library, args.file)]
     if args.format == "json":
         sys.stdout.write(to_json([{"vary": l, "result": r, "error": e} for l, r, e in rows]) + "\n")
         return

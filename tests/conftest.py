@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
+EXAMPLES = ROOT / "examples"  # the project's own example fact files
 
 
 def run_cli(*args, input=None):
     """Run the installed command as a user would; returns (exit code, stdout, stderr)."""
-    p = subprocess.run([sys.executable, "-m", "engine.cli", *map(str, args)], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, "-m", "recapture.cli", *map(str, args)], capture_output=True, text=True,
                        cwd=ROOT, input=input, timeout=120)
     return p.returncode, p.stdout, p.stderr
 

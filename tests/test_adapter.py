@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from engine.adapter import QuietHost, Ruleset, compile_pattern
+from recapture.adapter import QuietHost, Ruleset, compile_pattern
 
 
 class Ctx:
@@ -86,7 +86,7 @@ def test_unknown_fact_type_does_not_raise():
 
 def test_priority_orders_firing_and_chained_facts_follow_it():
     """notes §2: lowest `pri` first; an asserted fact's rules fire in their own priority."""
-    from engine.adapter import assert_derived
+    from recapture.adapter import assert_derived
     order = []
     def first(ctx, fact, c):
         order.append("first")
@@ -103,8 +103,8 @@ def test_priority_orders_firing_and_chained_facts_follow_it():
 
 
 def test_two_tax_years_side_by_side_in_one_process():
-    from engine.evaluate import compiled_law
-    from engine.library import Library
+    from recapture.evaluate import compiled_law
+    from recapture.library import Library
     lib = Library()
     a, b = compiled_law(lib, 2024), compiled_law(lib, 2025)
     assert a.ruleset.name != b.ruleset.name and "2024" in a.ruleset.name and "2025" in b.ruleset.name

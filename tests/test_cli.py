@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED_EXAMPLES
+from conftest import ROOT, EXAMPLES
 
-DUPLEX = SHARED_EXAMPLES / "duplex-held-16-years.yaml"
+DUPLEX = EXAMPLES / "duplex-held-16-years.yaml"
 
 
 def write(tmp_path, name, text):
@@ -28,7 +28,7 @@ def test_evaluate_one_file_prints_one_object(cli):
 
 
 def test_evaluate_several_files_prints_an_array_in_order(cli):
-    files = [SHARED_EXAMPLES / "quick-flip.yaml", DUPLEX]
+    files = [EXAMPLES / "quick-flip.yaml", DUPLEX]
     code, out, err = cli("evaluate", *files)
     assert code == 0, err
     assert [r["case_id"] for r in json.loads(out)] == ["quick-flip", "duplex-held-16-years"]
@@ -168,7 +168,7 @@ def test_rules_dir_from_the_environment(rules_copy, tmp_path, monkeypatch):
     p = rules_copy / "tables/years/2025/niit.yaml"
     p.write_text(p.read_text().replace("rate: 0.038", "rate: 0.05"))
     env = dict(__import__("os").environ, RECAPTURE_RULES_DIR=str(rules_copy))
-    out = subprocess.run([sys.executable, "-m", "engine.cli", "evaluate", str(DUPLEX)], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "recapture.cli", "evaluate", str(DUPLEX)], capture_output=True,
                          text=True, env=env, cwd=ROOT)
     r = json.loads(out.stdout)
     # NIIT at 5%: 0.05 x min(NII 1,265,444, MAGI 2,915,444 - 250,000) = 63,272.20

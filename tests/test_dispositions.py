@@ -6,14 +6,14 @@ from decimal import Decimal as D
 import pytest
 import yaml
 
-from conftest import SHARED_EXAMPLES, assert_components_add_up
-from engine.evaluate import Unsupported
-from engine.facts import parse_facts
-from engine.tax import evaluate_return
+from conftest import EXAMPLES, assert_components_add_up
+from recapture.evaluate import Unsupported
+from recapture.facts import parse_facts
+from recapture.tax import evaluate_return
 
 
 def _example(name):
-    data = yaml.load((SHARED_EXAMPLES / name).read_text(), Loader=__import__("engine.yamlio", fromlist=["x"]).ExactLoader)
+    data = yaml.load((EXAMPLES / name).read_text(), Loader=__import__("recapture.yamlio", fromlist=["x"]).ExactLoader)
     return data
 
 
@@ -115,7 +115,7 @@ def test_death_no_gain_heirs_basis_and_losses_above_the_step_up():
 
 
 def test_death_needs_the_fair_market_value():
-    from engine.facts import FactErrors
+    from recapture.facts import FactErrors
     with pytest.raises(FactErrors) as e:
         _transfer("death")
     assert any(x.path == "properties[0].disposition" and "fmv_at_death" in x.reason for x in e.value.errors)

@@ -2,13 +2,13 @@
 bonus-depreciation limit warning (§168(k)(6) percentages by date, as data)."""
 from decimal import Decimal as D
 
-from conftest import SHARED_EXAMPLES, assert_components_add_up
-from engine.facts import load_facts, parse_facts
-from engine.tax import evaluate_return
+from conftest import EXAMPLES, assert_components_add_up
+from recapture.facts import load_facts, parse_facts
+from recapture.tax import evaluate_return
 
 
 def test_form_4797_lines_for_the_llc_share():
-    r = evaluate_return(load_facts(SHARED_EXAMPLES / "llc-share-with-improvements.yaml"))
+    r = evaluate_return(load_facts(EXAMPLES / "llc-share-with-improvements.yaml"))
     land, building = r["properties"][0]["units"]
     appliances = r["properties"][1]["units"][0]
     # land: 50% of 180,000 = 90,000 less 6% of it in selling expenses (5,400), less basis 65,000 = 19,600, Part I line 2

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SHARED_EXAMPLES, assert_components_add_up, get_path
-from engine.evaluate import Unsupported
-from engine.facts import load_facts, parse_facts
-from engine.tax import evaluate_return
+from conftest import EXAMPLES, assert_components_add_up, get_path
+from recapture.evaluate import Unsupported
+from recapture.facts import load_facts, parse_facts
+from recapture.tax import evaluate_return
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.yaml"))
 NOT_ENCODED_YET = set()
@@ -19,7 +19,7 @@ NOT_ENCODED_YET = set()
 def _case(path):
     case = yaml.safe_load(path.read_text())
     if "example" in case:
-        facts = load_facts(SHARED_EXAMPLES / case["example"])
+        facts = load_facts(EXAMPLES / case["example"])
     else:
         facts = parse_facts(case["facts"], path.name)
     return case, facts
@@ -46,7 +46,7 @@ def test_golden_case(path):
     assert_components_add_up(result)
 
 
-def test_every_shared_example_has_a_golden_case():
-    examples = {p.stem for p in SHARED_EXAMPLES.glob("*.yaml")}
+def test_every_example_has_a_golden_case():
+    examples = {p.stem for p in EXAMPLES.glob("*.yaml")}
     cases = {yaml.safe_load(p.read_text()).get("example", "").removesuffix(".yaml") for p in GOLDEN}
     assert examples <= cases

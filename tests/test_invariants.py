@@ -6,11 +6,11 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import assert_components_add_up
-from engine.evaluate import Unsupported
-from engine.facts import FactErrors, parse_facts
-from engine.result import to_json
-from engine.tax import evaluate_return
-from engine.yamlio import InputError
+from recapture.evaluate import Unsupported
+from recapture.facts import FactErrors, parse_facts
+from recapture.result import to_json
+from recapture.tax import evaluate_return
+from recapture.yamlio import InputError
 
 CLASSES = ["residential_rental", "nonresidential_real", "qualified_improvement", "land_improvement",
            "personal_5yr", "personal_7yr", "land"]

@@ -29,11 +29,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import EvaluationError, Unsupported
-from engine.facts import load_facts, parse_facts
-from engine.tax import evaluate_return
+from recapture.evaluate import EvaluationError, Unsupported
+from recapture.facts import load_facts, parse_facts
+from recapture.tax import evaluate_return
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 COMPONENTS = (
     "section_1245_ordinary", "section_1250_ordinary", "section_1017_ordinary",

@@ -42,9 +42,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.facts import parse_facts
-from engine.library import Library
-from engine.tax import evaluate_return
+from recapture.facts import parse_facts
+from recapture.library import Library
+from recapture.tax import evaluate_return
 
 ROOT = Path(__file__).resolve().parent.parent
 D = Decimal

@@ -4,14 +4,14 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, SHARED_EXAMPLES
+from conftest import ROOT, EXAMPLES
 
 
 def test_batch_keeps_input_order_and_never_drops_an_input(cli, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     for name in ["quick-flip", "duplex-held-16-years", "equipment-sale"]:
-        shutil.copy(SHARED_EXAMPLES / f"{name}.yaml", folder / f"{name}.yaml")
+        shutil.copy(EXAMPLES / f"{name}.yaml", folder / f"{name}.yaml")
     (folder / "broken.yaml").write_text("schema_version: 1\ntax_year: 2025\ntaxpayer: {entity: individual}\nproperties: []\n")
     jsonl = tmp_path / "more.jsonl"
     jsonl.write_text('{"schema_version": 1, "tax_year": 2025, "taxpayer": {"entity": "individual", '
@@ -35,16 +35,16 @@ def test_batch_keeps_input_order_and_never_drops_an_input(cli, tmp_path):
 
 def test_batch_glob_single_worker_matches_evaluate(cli, tmp_path):
     out = tmp_path / "r.jsonl"
-    code, _, err = cli("batch", str(SHARED_EXAMPLES / "small-*.yaml"), "--output", out)
+    code, _, err = cli("batch", str(EXAMPLES / "small-*.yaml"), "--output", out)
     assert code == 0, err
     line = json.loads(out.read_text())
-    _, single, _ = cli("evaluate", SHARED_EXAMPLES / "small-rental-2020.yaml")
+    _, single, _ = cli("evaluate", EXAMPLES / "small-rental-2020.yaml")
     assert {k: v for k, v in line.items() if k != "input"} == json.loads(single)
 
 
 def test_batch_on_a_dask_cluster_keeps_order_and_results(cli, tmp_path):
     distributed = pytest.importorskip("distributed")
-    inputs = [SHARED_EXAMPLES / f"{n}.yaml" for n in ("quick-flip", "small-rental-2020", "equipment-sale")]
+    inputs = [EXAMPLES / f"{n}.yaml" for n in ("quick-flip", "small-rental-2020", "equipment-sale")]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
         out = tmp_path / "r.jsonl"
@@ -57,13 +57,13 @@ def test_batch_on_a_dask_cluster_keeps_order_and_results(cli, tmp_path):
 
 def test_batch_unreachable_scheduler_is_a_clear_error(cli, tmp_path):
     pytest.importorskip("distributed")
-    code, _, err = cli("batch", SHARED_EXAMPLES / "quick-flip.yaml", "--output", tmp_path / "r.jsonl",
+    code, _, err = cli("batch", EXAMPLES / "quick-flip.yaml", "--output", tmp_path / "r.jsonl",
                        "--scheduler", "tcp://127.0.0.1:9")
     assert code == 2 and "cannot reach the Dask scheduler" in err and "Traceback" not in err
 
 
 def test_whatif_compares_every_combination(cli):
-    code, out, err = cli("whatif", SHARED_EXAMPLES / "duplex-held-16-years.yaml",
+    code, out, err = cli("whatif", EXAMPLES / "duplex-held-16-years.yaml",
                          "--vary", "properties[0].disposition.sale_price=1500000,1800000",
                          "--vary", "taxpayer.ordinary_income=100000,650000")
     assert code == 0, err
@@ -76,7 +76,7 @@ def test_whatif_compares_every_combination(cli):
 def test_whatif_selling_in_january_instead_of_december(cli, tmp_path):
     # the duplex sold in January 2026 instead, with the couple's 2026 income from taxpayer_by_year
     src = tmp_path / "d.yaml"
-    src.write_text((SHARED_EXAMPLES / "duplex-held-16-years.yaml").read_text() +
+    src.write_text((EXAMPLES / "duplex-held-16-years.yaml").read_text() +
                    "taxpayer_by_year:\n  2026: {entity: individual, filing_status: married_joint, ordinary_income: 150000}\n")
     code, out, err = cli("whatif", src, "--vary", "tax_year=2025,2026",
                          "--vary", "properties[0].disposition.date=2025-12-15,2026-01-15", "--format", "json")

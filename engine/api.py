@@ -1,0 +1,179 @@
+"""The Python API: the one door below the command line.
+
+    import recapture
+    result = recapture.evaluate("examples/duplex-held-16-years.yaml")
+    result["tax"]["tax_due_to_dispositions"]      # Decimal('324447.87')
+    print(result.explain())
+
+`evaluate` accepts a path, a YAML or JSON text, or a dict (dates as
+`datetime.date` or ISO text; money as int, float, str or Decimal; a float is
+taken through its shortest repr, so 0.1 stays 0.1). Every mistake in the input
+raises `RecaptureError`, whose `faults` are (JSON path, reason) pairs. The
+command line (`cli`), `batch` and `whatif` all come through here."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+
+from .errors import EXIT_INPUT, EXIT_RULES, RecaptureError
+
+_libraries: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def library(rules_dir=None):
+    """The law library of a rules folder (the shipped law by default), one per folder per process."""
+    from .library import Library, RulesError, default_root
+    root = str(Path(rules_dir) if rules_dir else default_root())
+    with _lock:
+        if root not in _libraries:
+            try:
+                _libraries[root] = Library(Path(root))
+            except RulesError as e:
+                raise RecaptureError(EXIT_RULES, e.faults) from None
+        return _libraries[root]
+
+
+# -- input ---------------------------------------------------------------------
+def _plain_input(value):
+    """A dict from Python (yaml.safe_load, a notebook) made like one read from a file:
+    dates as ISO text, floats through their shortest repr (0.1 stays 0.1)."""
+    if isinstance(value, Mapping):
+        return {(k.isoformat() if isinstance(k, dt.date) else k): _plain_input(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_input(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def load(facts_or_path, name: str | None = None, tax_year: int | None = None) -> dict:
+    """The normalised fact set (defaults filled, money exact) of a path, a YAML/JSON
+    text or a dict, with `tax_year` in place of the file's when given; raises
+    RecaptureError naming `name` and the JSON paths."""
+    from .facts import FactErrors, parse_facts
+    from .yamlio import InputError, load_document, parse_json, parse_yaml
+    name = name or input_name(facts_or_path)
+    try:
+        if isinstance(facts_or_path, Mapping):
+            data = _plain_input(facts_or_path)
+        elif isinstance(facts_or_path, (bytes, str)) and _is_text(facts_or_path):
+            text = facts_or_path.decode("utf-8") if isinstance(facts_or_path, bytes) else facts_or_path
+            data, _ = (parse_json if text.lstrip().startswith("{") else parse_yaml)(text, name)
+        elif isinstance(facts_or_path, (str, Path)):
+            data, _ = load_document(Path(facts_or_path), name)
+        else:
+            raise InputError(name, None, f"cannot read facts from a {type(facts_or_path).__name__}; "
+                                         "give a path, a YAML or JSON text, or a dict")
+        if tax_year is not None and isinstance(data, dict):
+            data = dict(data, tax_year=int(tax_year))
+        return parse_facts(data, name)
+    except FactErrors as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(x.path, x.reason) for x in e.errors]) from None
+    except InputError as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
+    except UnicodeDecodeError as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(None, f"not UTF-8 text: {e.reason}")]) from None
+
+
+def _is_text(s) -> bool:
+    """A str or bytes that holds a document rather than naming a file."""
+    if isinstance(s, bytes):
+        return True
+    return "\n" in s or s.lstrip().startswith(("{", "[")) or ": " in s
+
+
+def input_name(facts_or_path) -> str:
+    """How faults and results name an input: its path, or <text>, or <facts>."""
+    if isinstance(facts_or_path, Path) or (isinstance(facts_or_path, str) and not _is_text(facts_or_path)):
+        return str(facts_or_path)
+    if isinstance(facts_or_path, Mapping):
+        return str(facts_or_path.get("case_id") or "<facts>")
+    return "<text>"
+
+
+def evaluate_facts(facts: dict, name: str, lib) -> dict:
+    """Evaluate a normalised fact set; every user or rules fault becomes a RecaptureError
+    (exit 2 or 3) naming `name` and the JSON path. The plain result dict."""
+    from .evaluate import EvaluationError, Unsupported
+    from .library import RulesError
+    from .tax import evaluate_return
+    from .yamlio import InputError
+    try:
+        return evaluate_return(facts, lib)
+    except InputError as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
+    except Unsupported as e:
+        raise RecaptureError.of(EXIT_INPUT, name, e.faults) from None
+    except RulesError as e:
+        raise RecaptureError(EXIT_RULES, e.faults, name=name) from None
+    except EvaluationError as e:
+        raise RecaptureError.of(EXIT_RULES, name, [(None, f"the rules failed: {e}")]) from None
+
+
+def evaluate_guarded(name: str, load_facts, lib) -> dict:
+    """Evaluate what `load_facts()` returns (a normalised fact set), as `evaluate_facts`."""
+    from .facts import FactErrors
+    from .yamlio import InputError
+    try:
+        facts = load_facts()
+    except FactErrors as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(x.path, x.reason) for x in e.errors]) from None
+    except InputError as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
+    return evaluate_facts(facts, name, lib)
+
+
+class Result(dict):
+    """One fact set's result: the contract's fields as a dict (money as exact
+    Decimal cents), with `to_json()`, `explain()` and `summary()`."""
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The JSON the command line writes (money as exact JSON numbers)."""
+        from .result import to_json
+        return to_json(dict(self), indent=indent)
+
+    def explain(self, format: str = "text") -> str:
+        """The audit report: every rule that fired, its citation, file and version, reads and sets."""
+        from .report import explain
+        return explain(self, format)
+
+    def summary(self) -> str:
+        """The text summary `recapture evaluate --format text` prints."""
+        from .report import text_summary
+        return text_summary(self)
+
+    def _repr_html_(self) -> str:
+        from .report import html_summary
+        return html_summary(self)
+
+
+def evaluate(facts_or_path, tax_year: int | None = None, rules_dir=None, *, name: str | None = None) -> Result:
+    """Evaluate one fact set (a path, a YAML/JSON text, or a dict) with the law of
+    its tax year (or `tax_year`, when given), from the shipped rules or `rules_dir`."""
+    lib = library(rules_dir)
+    name = name or input_name(facts_or_path)
+    return Result(evaluate_facts(load(facts_or_path, name, tax_year), name, lib))
+
+
+def batch(inputs, rules_dir=None, workers: int = 1, scheduler: str | None = None):
+    """Evaluate many fact sets (paths, folders, globs, .jsonl files, texts or dicts),
+    in input order. Yields (name, Result) for each evaluated input and
+    (name, RecaptureError) for each one that failed; one bad input never stops the others."""
+    from .batch import iter_results
+    yield from iter_results(inputs, rules_dir=rules_dir, workers=workers, scheduler=scheduler)
+
+
+def whatif(facts_or_path, vary=(), rules_dir=None, **options):
+    """Every combination of the varied fields (`vary`: {field path: [values]} or
+    ["FIELD=V1,V2", ...]), each evaluated: a list of scenarios
+    {"vary": label, "result": Result | None, "error": text | None}."""
+    from .whatif import scenarios
+    return scenarios(facts_or_path, vary, library(rules_dir), **options)
