@@ -88,21 +88,32 @@ def _emit(f, spec, closure):
 
 # -- depreciation from a percentage table -------------------------------------
 def depreciate_from_percentage_table(ctx, rule, fact, closure):
-    """with: {table: name | tables: {convention: name}, convention: formula,
+    """with: {table: name | tables: {convention: name} with convention: formula
+              | table_named: formula giving the name,
               conventions: name of the conventions table, basis: formula,
               placed_in_service: formula, disposed_on: formula (null if kept),
-              through_year: formula}
-    Year n's deduction is basis x rows[n][column] / 100 rounded to cents; in
-    the year of disposition it is multiplied by the convention's fraction of
-    the year (except in the table's last row, which is already a part year);
-    nothing beyond the basis. Sets: schedule, table_depreciation,
-    disposition_year_depreciation, recovery_year_of_disposition, depreciation_table."""
+              through_year: formula, prefix: text before every name set (default none)}
+    Year n's deduction is basis x rows[n][column] / 100, rounded to cents;
+    nothing beyond the basis. In the year of disposition it is that row x
+    min(1, periods in service / periods the row covers), the periods read from
+    the table (recovery_period, convention) and the conventions table
+    (periods_per_year p, fraction_of_period f): in service in the column's
+    period c, row 1 covers p - (c - 1) - (1 - f) periods, each later row p,
+    and the last row what is left of recovery_period x p; in its last year the
+    asset is in service (period of disposition - 1 + f) periods. Sets (after the
+    prefix): schedule, table_depreciation, disposition_year_depreciation,
+    recovery_year_of_disposition, depreciation_table."""
     p = rule["with"]
     f = Firing(ctx, rule, _entity(ctx, fact))
     try:
         tables = ctx.book.law.tables
         convention = f.eval(p["convention"]) if "convention" in p else None
-        name = p["table"] if "table" in p else p["tables"][convention]
+        if "table" in p:
+            name = p["table"]
+        elif "tables" in p:
+            name = p["tables"][convention]
+        else:
+            name = f.eval(p["table_named"])
         table = tables[name]
         f.scope.reads[f"table:{name}"] = table.file
         conv = tables[p["conventions"]].values[table.doc["convention"]]
@@ -113,8 +124,16 @@ def depreciate_from_percentage_table(ctx, rule, fact, closure):
         last_year = int(disposed[:4]) if disposed else int(f.eval(p["through_year"]))
         column = _column(table, conv, placed)
         rows = table.values
-        # the column's last row is the part year in which the recovery period ends
-        last_row = max(int(k) for k, row in rows.items() if Decimal(row[column]) > 0)
+        per_year = Decimal(str(conv["periods_per_year"]))
+        fraction = Decimal(str(conv["fraction_of_period"]))
+        first_covers = per_year - (_period_of(placed, conv) - 1) - (1 - fraction)
+        all_periods = Decimal(str(table.doc["recovery_period"])) * per_year
+
+        def covers(n):  # periods of the recovery period that row n covers
+            if n == 1:
+                return first_covers
+            return max(min(per_year, all_periods - first_covers - (n - 2) * per_year), Decimal(0))
+
         schedule, total, in_disposal_year, recovery_year = [], Decimal(0), Decimal(0), None
         first_year = int(placed[:4])
         same_year = disposed is not None and int(disposed[:4]) == first_year
@@ -123,23 +142,24 @@ def depreciate_from_percentage_table(ctx, rule, fact, closure):
             row = rows.get(n, rows.get(str(n)))
             if row is None or basis <= 0 or same_year:
                 break
-            pct = Decimal(row[column])
-            amount = basis * pct / 100
+            amount = basis * Decimal(str(row[column])) / 100
             if disposed and y == last_year:
                 recovery_year = n
-                if n != last_row:
-                    period = _period_of(disposed, conv)
-                    amount = amount * (period - 1 + Decimal(conv["fraction_of_period"])) / Decimal(conv["periods_per_year"])
+                in_service = _period_of(disposed, conv) - 1 + fraction
+                covered = covers(n)
+                if covered > 0 and in_service < covered:
+                    amount = amount * in_service / covered
             amount = min(round_cents(amount), basis - total)
             total += amount
             schedule.append({"year": y, "amount": amount})
             if disposed and y == last_year:
                 in_disposal_year = amount
-        f.set("depreciation_table", name)
-        f.set("schedule", schedule)
-        f.set("table_depreciation", total)
-        f.set("disposition_year_depreciation", in_disposal_year)
-        f.set("recovery_year_of_disposition", Decimal(recovery_year) if recovery_year else None)
+        prefix = p.get("prefix", "")
+        f.set(prefix + "depreciation_table", name)
+        f.set(prefix + "schedule", schedule)
+        f.set(prefix + "table_depreciation", total)
+        f.set(prefix + "disposition_year_depreciation", in_disposal_year)
+        f.set(prefix + "recovery_year_of_disposition", Decimal(recovery_year) if recovery_year else None)
     finally:
         f.record()
 
@@ -251,7 +271,8 @@ _REQUIRED = {
     "spread_over_payments": ["payments", "ratio", "buckets", "this_year"],
 }
 _FORMULAS = {
-    "depreciate_from_percentage_table": ["convention", "basis", "placed_in_service", "disposed_on", "through_year"],
+    "depreciate_from_percentage_table": ["convention", "table_named", "basis", "placed_in_service", "disposed_on",
+                                         "through_year"],
     "take_gain_component": ["limit"],
     "spread_over_payments": ["payments", "ratio", "this_year"],
     "refuse": ["when"],
@@ -264,8 +285,8 @@ def check_params(action, params):
     for key in _REQUIRED.get(action, []):
         if key not in params:
             faults.append(((), f"action {action} needs `{key}`"))
-    if action == "depreciate_from_percentage_table" and not ("table" in params or "tables" in params):
-        faults.append(((), "action depreciate_from_percentage_table needs `table` or `tables`"))
+    if action == "depreciate_from_percentage_table" and not ({"table", "tables", "table_named"} & set(params)):
+        faults.append(((), "action depreciate_from_percentage_table needs `table`, `tables` or `table_named`"))
     formulas = [((k,), params[k]) for k in _FORMULAS.get(action, []) if k in params]
     if action == "compute":
         for name, spec in (params.get("set") or {}).items():
