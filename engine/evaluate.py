@@ -122,11 +122,13 @@ def layout(facts: dict, law: YearLaw):
                           bonus_depreciation=_scaled(src.get("bonus_depreciation", 0), share),
                           section_179=_scaled(src.get("section_179", 0), share),
                           additional_depreciation=_scaled(src.get("additional_depreciation", 0), share),
+                          section_1245_property=src.get("section_1245_property", False),
                           debt_discharge_basis_reduction=_scaled(src.get("debt_discharge_basis_reduction", 0), share))
             e = book.add(Entity(f"asset:{aid}", "asset", values, {"property": f"property:{pid}"}))
             fact = {"type": "asset", "id": e.id, "name": aid, "property": pid, "asset_class": cls,
                     "recovery_system": values["recovery_system"], "placed_in_service": placed,
-                    "disposition_type": d["type"], "disposed": disposed}
+                    "disposition_type": d["type"], "disposed": disposed,
+                    "section_1245_property": values["section_1245_property"]}
             if values["convention"]:
                 fact["convention"] = values["convention"]
             if values["ads_recovery_years"]:
@@ -159,13 +161,20 @@ def layout(facts: dict, law: YearLaw):
 
         # units of sale (domain §2): allocated parts each on their own; otherwise the
         # real property is one unit and each §1245 improvement is its own, unpriced.
+        def row(a):  # the asset's class, as section 1245 property when the facts say so
+            r = classes[a.values["asset_class"]]
+            return {**r, **r.get("as_section_1245_property", {})} if a.values["section_1245_property"] else r
+
         def recapture(a):
-            return classes[a.values["asset_class"]]["recapture"]
+            return row(a)["recapture"]
+
+        def joins(i):  # an improvement sold in the main asset's unit
+            return recapture(i) == recapture(main) or (row(i)["real_property"] and row(main)["real_property"])
 
         alloc = d.get("allocation")
         units = []
         if alloc:
-            building = [main] + [i for i in improvements if recapture(i) == recapture(main) and i.id.split("/")[-1] not in alloc]
+            building = [main] + [i for i in improvements if joins(i) and i.id.split("/")[-1] not in alloc]
             if land:
                 units.append(("land", [land], alloc.get("land", Decimal(0))))
             units.append(("building", building, alloc.get("building", Decimal(0))))
@@ -173,7 +182,7 @@ def layout(facts: dict, law: YearLaw):
                 if i not in building:
                     units.append((i.id.split("/")[-1], [i], alloc.get(i.id.split("/")[-1], Decimal(0))))
         else:
-            whole = [main] + ([land] if land else []) + [i for i in improvements if recapture(i) == recapture(main)]
+            whole = [main] + ([land] if land else []) + [i for i in improvements if joins(i)]
             units.append(("whole", whole, d.get("sale_price", Decimal(0))))
             for i in improvements:
                 if i not in whole:

@@ -31,6 +31,7 @@ ASSET_DEFAULTS = {
     "land_value": 0, "recovery_system": "gds", "ads_recovery_years": None, "convention": None,
     "depreciation_claimed": None, "additional_depreciation": 0, "bonus_depreciation": 0,
     "section_179": 0, "debt_discharge_basis_reduction": 0, "improvements": [], "ownership_share": 1,
+    "section_1245_property": False,
 }
 DISPOSITION_DEFAULTS = {"selling_expenses": 0, "allocation": None, "related_party": False, "fmv_at_death": None}
 EXCHANGE_DEFAULTS = {"cash_received": 0, "other_property_received": 0, "liabilities_relieved": 0,
@@ -146,7 +147,7 @@ def normalise(data: dict, name: str) -> dict:
         for j, imp in enumerate(p["improvements"]):
             _fill(imp, {k: v for k, v in ASSET_DEFAULTS.items() if k in (
                 "recovery_system", "ads_recovery_years", "convention", "depreciation_claimed",
-                "bonus_depreciation", "section_179")})
+                "bonus_depreciation", "section_179", "section_1245_property")})
             if imp["id"] in seen:
                 raise InputError(name, f"{where}.improvements[{j}].id", f"{imp['id']!r} is used twice")
             seen.add(imp["id"])
