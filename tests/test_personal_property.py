@@ -98,7 +98,8 @@ def schedule(a: dict) -> dict:
 # Purchased and placed in service 2023-03-15 (month 3, first quarter):
 #   building  residential_rental  cost 1,000,000 less land 200,000 = 800,000
 #   appliances personal_5yr        40,000, bonus taken 32,000 (80% for 2023)
-#   paving     land_improvement    60,000, no bonus (15-year 150% DB)
+#   paving     land_improvement    60,000, no bonus (15-year 150% DB); §1250 property
+#              (a land improvement of a rental, §1250(c); Pub 544 ch. 3)
 # Half-year basis placed in service in 2023: 40,000 + 60,000, none in Q4 ->
 # half-year convention. Sold 2025-09-20 (month 9).
 #
@@ -117,6 +118,10 @@ def schedule(a: dict) -> dict:
 #   2024  60,000 x 9.50%              =  5,700.00
 #   2025  60,000 x 8.55% x 1/2        =  2,565.00
 #   total                               11,265.00   adjusted basis 48,735.00
+#   straight line for the same periods (A-8, 15-year, half-year), §1250(b)(1), (b)(5):
+#   2023  60,000 x 3.33% = 1,998.00; 2024 60,000 x 6.67% = 4,002.00;
+#   2025  4,002.00 x 1/2 = 2,001.00; total 8,001.00
+#   additional depreciation 11,265.00 - 8,001.00 = 3,264.00
 # Property: allowable 72,724 + 36,928 + 11,265 = 120,917.00;
 #           adjusted basis 1,100,000 - 120,917 = 979,083.00
 
@@ -169,11 +174,12 @@ def test_cost_segregation_sold_at_a_gain():
     #   appliances AR  44,100 - 3,072               = 41,028 gain
     #              §1245 = min(41,028, 36,928 incl. bonus) = 36,928
     #              §1231 = 41,028 - 36,928           = 4,100
-    #   paving     AR  88,200 - 48,735              = 39,465 gain
-    #              §1245 = min(39,465, 11,265)       = 11,265
-    #              §1231 = 39,465 - 11,265           = 28,200
-    # Property: §1245 36,928 + 11,265 = 48,193; unrecaptured 72,724;
-    #           §1231 45,000 + 96,700 + 4,100 + 28,200 = 174,000;
+    #   paving     AR  88,200 - 48,735              = 39,465 gain (§1250 property)
+    #              §1250 ordinary = min(39,465, additional 3,264) = 3,264
+    #              unrecaptured §1250 = min(36,201, 11,265 - 3,264) = 8,001
+    #              §1231 = 39,465 - 3,264 - 8,001    = 28,200
+    # Property: §1245 36,928; §1250 ordinary 3,264; unrecaptured 72,724 + 8,001
+    #           = 80,725; §1231 45,000 + 96,700 + 4,100 + 28,200 = 174,000;
     #           gain 45,000 + 169,424 + 41,028 + 39,465 = 294,917
     #           (= AR 1,274,000 - adjusted basis 979,083)
     r = evaluate(cost_seg_facts({"land": 250000, "building": 915000, "appliances": 45000, "paving": 90000},
@@ -192,19 +198,20 @@ def test_cost_segregation_sold_at_a_gain():
     assert appliances["adjusted_basis"] == D("3072.00")
     assert appliances["realized_gain"] == D("41028.00")
     only(appliances["components"], section_1245_ordinary=36928, section_1231=4100)
-    assert paving["recapture_class"] == "section_1245"
+    assert paving["recapture_class"] == "section_1250"
     assert paving["adjusted_basis"] == D("48735.00")
     assert paving["realized_gain"] == D("39465.00")
-    only(paving["components"], section_1245_ordinary=11265, section_1231=28200)
+    only(paving["components"], section_1250_ordinary=3264, unrecaptured_section_1250=8001, section_1231=28200)
 
     assert p["amount_realized"] == D("1274000.00")
     assert p["recognized_gain"] == D("294917.00")
-    only(p["components"], section_1245_ordinary=48193, unrecaptured_section_1250=72724, section_1231=174000)
+    only(p["components"], section_1245_ordinary=36928, section_1250_ordinary=3264,
+         unrecaptured_section_1250=80725, section_1231=174000)
     components_add_up(r)
-    # §1231 net: 174,000 + 72,724 = 246,724, no lookback losses; the
+    # §1231 net: 174,000 + 80,725 = 254,725, no lookback losses; the
     # unrecaptured §1250 gain is within it.
-    assert r["section_1231"]["net"] == D("246724.00")
-    assert r["unrecaptured_section_1250_gain"] == D("72724.00")
+    assert r["section_1231"]["net"] == D("254725.00")
+    assert r["unrecaptured_section_1250_gain"] == D("80725.00")
 
 
 def test_cost_segregation_sold_at_a_loss_on_the_items():
@@ -252,7 +259,8 @@ def cost_seg_separate_facts(building_price: dict, appliances_price, paving_price
 def test_cost_segregation_items_as_separate_properties_at_a_gain():
     # Same figures as the improvement form, no selling expenses:
     #   appliances 45,000 - 3,072  = 41,928 gain: §1245 36,928 (all, bonus included), §1231 5,000
-    #   paving     90,000 - 48,735 = 41,265 gain: §1245 11,265, §1231 30,000
+    #   paving     90,000 - 48,735 = 41,265 gain (§1250 property): §1250 ordinary
+    #              3,264 (11,265 less straight line 8,001), unrecaptured 8,001, §1231 30,000
     #   building  915,000 - 727,276 = 187,724: unrecaptured 72,724, §1231 115,000
     #   land      250,000 - 200,000 = 50,000: §1231 50,000
     r = evaluate(cost_seg_separate_facts({"land": 250000, "building": 915000}, 45000, 90000))
@@ -263,7 +271,7 @@ def test_cost_segregation_items_as_separate_properties_at_a_gain():
     only(appliances["components"], section_1245_ordinary=36928, section_1231=5000)
     assert paving["depreciation"]["allowable"] == D("11265.00")
     assert paving["recognized_gain"] == D("41265.00")
-    only(paving["components"], section_1245_ordinary=11265, section_1231=30000)
+    only(paving["components"], section_1250_ordinary=3264, unrecaptured_section_1250=8001, section_1231=30000)
     assert fourplex["depreciation"]["allowable"] == D("72724.00")
     assert fourplex["recognized_gain"] == D("237724.00")
     only(unit(fourplex, "building")["components"], unrecaptured_section_1250=72724, section_1231=115000)
