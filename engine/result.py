@@ -138,6 +138,7 @@ def _return_blocks(book) -> dict:
             } for a in activities],
             "total_allowed": money(g("passive_losses_allowed")),
             "special_allowance": money(g("special_allowance")),
+            "modified_agi": money(g("modified_agi_special_allowance")),
         },
         "capital": {
             "net_short_term": money(g("schedule_d_line_7")),
