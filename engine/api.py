@@ -120,14 +120,17 @@ def evaluate_facts(facts: dict, name: str, lib) -> dict:
 
 def evaluate_guarded(name: str, load_facts, lib) -> dict:
     """Evaluate what `load_facts()` returns (a normalised fact set), as `evaluate_facts`."""
-    from .facts import FactErrors
+    from .facts import TAX_YEAR_CHECK, FactErrors
     from .yamlio import InputError
+    token = TAX_YEAR_CHECK.set(lib.tax_year_fault)
     try:
         facts = load_facts()
     except FactErrors as e:
         raise RecaptureError.of(EXIT_INPUT, name, [(x.path, x.reason) for x in e.errors]) from None
     except InputError as e:
         raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
+    finally:
+        TAX_YEAR_CHECK.reset(token)
     return evaluate_facts(facts, name, lib)
 
 
@@ -160,7 +163,7 @@ def evaluate(facts_or_path, tax_year: int | None = None, rules_dir=None, *, name
     its tax year (or `tax_year`, when given), from the shipped rules or `rules_dir`."""
     lib = library(rules_dir)
     name = name or input_name(facts_or_path)
-    return Result(evaluate_facts(load(facts_or_path, name, tax_year), name, lib))
+    return Result(evaluate_guarded(name, lambda: load(facts_or_path, name, tax_year), lib))
 
 
 def batch(inputs, rules_dir=None, workers: int = 1, scheduler: str | None = None):

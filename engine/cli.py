@@ -18,7 +18,7 @@ def _library(args):
 def evaluate_file(path: str, library, name: str | None = None) -> dict:
     """Load, validate and evaluate one fact file: the result, or a Fault naming the file."""
     name = name or path
-    return api.evaluate_facts(api.load(path, name), name, library)
+    return api.evaluate_guarded(name, lambda: api.load(path, name), library)
 
 
 def cmd_evaluate(args):

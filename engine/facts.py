@@ -3,6 +3,7 @@ and normalise (defaults, exact Decimal money). Every fault names the file and
 the JSON path; nothing here knows tax law."""
 from __future__ import annotations
 
+import contextvars
 import copy
 import json
 from decimal import Decimal, InvalidOperation
@@ -44,6 +45,12 @@ MONEY_KEYS = {
     "sale_price", "selling_expenses", "principal", "replacement_fmv", "cash_received",
     "other_property_received", "liabilities_relieved", "liabilities_assumed", "cash_paid", "fmv_at_death",
 }
+
+
+# The law's check of a tax year (Library.tax_year_fault: a reason, or None), set by the API
+# while a fact set is read, so that a year with no tables is reported first, and not only
+# through a date that falls after it.
+TAX_YEAR_CHECK: contextvars.ContextVar = contextvars.ContextVar("recapture_tax_year_check", default=None)
 
 
 @lru_cache(maxsize=1)
@@ -199,6 +206,10 @@ def parse_facts(data, name: str) -> dict:
     if not isinstance(data, dict):
         raise InputError(name, None, "a fact file is a mapping (JSON object) at the top level")
     errors = schema_errors(data, name)
+    check, year = TAX_YEAR_CHECK.get(), data.get("tax_year")
+    if (check and isinstance(year, int) and not isinstance(year, bool) and check(year)
+            and not any(e.path == "tax_year" for e in errors)):
+        errors.insert(0, InputError(name, "tax_year", check(year)))
     if errors:
         raise FactErrors(errors)
     return normalise(data, name)

@@ -222,11 +222,17 @@ class Library:
             _LOADED[key] = self._load_year(year)
         return _LOADED[key]
 
-    def _load_year(self, year: int) -> YearLaw:
+    def tax_year_fault(self, year) -> str | None:
+        """Why a fact set cannot be evaluated for `year` (no tables for it), or None."""
         years = self.years()
-        if year not in years:
-            raise InputError("", "tax_year", f"no tables for tax year {year}; the years that exist are "
-                                             f"{', '.join(map(str, years))}")
+        if year in years:
+            return None
+        return f"no tables for tax year {year}; the years that exist are {', '.join(map(str, years))}"
+
+    def _load_year(self, year: int) -> YearLaw:
+        fault = self.tax_year_fault(year)
+        if fault:
+            raise InputError("", "tax_year", fault)
         faults = []
         law = YearLaw(year, self.root)
         for path in self.table_files(year):
