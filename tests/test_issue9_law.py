@@ -447,3 +447,20 @@ def test_personal_property_before_1987_is_refused_as_acrs():
                                     "cost": 1000}]))
     assert e.value.faults == [("properties[0].placed_in_service", e.value.faults[0][1])]
     assert "ACRS" in e.value.faults[0][1]
+
+
+def test_depreciation_claimed_above_allowable_on_a_building_is_additional_depreciation():
+    # small-rental-2020: basis 100,000 (placed 2010-01-05), allowable 36,361.50,
+    # sold 2020-01-20 for 240,000. The facts say 40,000 was claimed: basis is
+    # reduced by 40,000 (§1016(a)(2)), and the 3,638.50 above the straight line
+    # (the table, 36,361.50) is additional depreciation (§1250(b)(1), (b)(3);
+    # Treas. Reg. §1.1250-2(d)): gain 240,000 - 80,000 = 160,000: §1250 ordinary
+    # 3,638.50, unrecaptured 40,000 - 3,638.50 = 36,361.50, §1231 120,000.00.
+    r = evaluate(individual(2020, [{"id": "h", "asset_class": "residential_rental", "acquired": "2010-01-05",
+                                    "cost": 120000, "land_value": 20000, "depreciation_claimed": 40000,
+                                    "disposition": {"type": "sale", "date": "2020-01-20", "sale_price": 240000}}]))
+    p = prop(r, "h")
+    assert p["depreciation"]["allowable"] == D("36361.50")
+    assert p["depreciation"]["basis_reduction"] == D("40000.00")
+    assert nonzero(p["components"]) == {"section_1250_ordinary": D("3638.50"),
+                                        "unrecaptured_section_1250": D("36361.50"), "section_1231": D("120000.00")}
