@@ -80,7 +80,7 @@ def comparison(rows: list[dict], library, name: str) -> dict:
         if "results" in r:
             s["results"] = r["results"]
         out.append(s)
-    return {"input": name, "case_id": next((x["result"]["case_id"] for x in rows if x.get("result")), None),
+    return {"input": name, "case_id": next((x.get("case_id") for x in rows if x.get("case_id")), None),
             "years": years, "estimated_years": estimated, "figures": figures, "scenarios": out,
             "labels": {"scenario": label("scenario"), "notes": label("notes"), "warnings": label("warnings"),
                        "error": label("error"), "title": label("whatif_title"),

@@ -271,7 +271,7 @@ def explain_model(result: dict, root=None) -> dict:
         "gain_chart": gain_chart, "tax_chart": tax_chart, "properties": property_rows,
         "passive": [{"id": a["id"], "allowed": a.get("allowed"), "freed": a.get("freed_by_disposition"),
                      "carried": a.get("carried_forward")} for a in passive],
-        "labels": {k: label(k) for k in ("allowed", "freed_by_disposition", "carried_forward", "installment_schedule",
+        "labels": {k: label(k) for k in ("passive_allowed", "freed_by_disposition", "carried_forward", "installment_schedule",
                                          "section_1231", "unrecaptured_section_1250", "short_term_ordinary")},
         "forms": form_tables(result, root), "warnings": list(result.get("warnings") or []), "trace": trace,
         "files": [(f, str(h).split(":", 1)[-1][:12]) for f, h in (rules.get("files") or {}).items()],

@@ -298,7 +298,8 @@ def scenarios(facts_or_path, vary=(), library=None, name=None, *, strategies=Non
     rows = []
     for strategy, index, combo in _specs(base, vary_axes, chosen, name):
         vary_label = ", ".join(f"{f}={v}" for f, v in combo)
-        row = {"name": vary_label, "vary": vary_label, "strategy": strategy.name if strategy else None,
+        row = {"name": vary_label, "vary": vary_label, "case_id": str(base.get("case_id") or ""),
+               "strategy": strategy.name if strategy else None,
                "strategy_title": strategy.title if strategy else None,
                "property": base["properties"][index].get("id") if strategy else None,
                "error": None, "tax_year": None, "years": [], "totals": None, "notes": [], "warnings": []}
