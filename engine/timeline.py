@@ -206,16 +206,17 @@ def year_facts(data: dict, year: int, carry: Carry | None, label) -> tuple[dict,
         if window:
             carried.append(label("nonrecaptured_section_1231_losses") + " "
                            + ", ".join(f"{y}: {_money_text(v)}" for y, v in sorted(window.items())))
+        passive = []
         for a in activities:
             if a.get("id") in carry.suspended:
                 a["suspended_losses"] = _facts_number(carry.suspended[a["id"]])
                 if carry.suspended[a["id"]]:
-                    carried.append(f"{label('carried_forward')}: {a['id']} {_money_text(carry.suspended[a['id']])}")
+                    passive.append(f"{a['id']} {_money_text(carry.suspended[a['id']])}")
         for p in kept:
             if "activity" in p and p["id"] in carry.suspended:
                 p["activity"]["suspended_losses"] = _facts_number(carry.suspended[p["id"]])
                 if carry.suspended[p["id"]]:
-                    carried.append(f"{label('carried_forward')}: {p['id']} {_money_text(carry.suspended[p['id']])}")
+                    passive.append(f"{p['id']} {_money_text(carry.suspended[p['id']])}")
         for p in gone:
             left = carry.suspended.get(p["id"]) or ZERO
             if "activity" in p and left > 0:
@@ -223,8 +224,9 @@ def year_facts(data: dict, year: int, carry: Carry | None, label) -> tuple[dict,
                 activities.append({"id": p["id"], "kind": "rental_real_estate", "current_year_net": 0,
                                    "suspended_losses": _facts_number(left),
                                    "active_participation": p["activity"].get("active_participation", True)})
-                carried.append(f"{label('carried_forward')}: {p['id']} {_money_text(left)} (still suspended after "
-                               "its disposition)")
+                passive.append(f"{p['id']} {_money_text(left)} (still suspended after its disposition)")
+        if passive:
+            carried.append(f"{label('carried_forward')}: " + ", ".join(passive))
         if carried:
             notes.append((year, f"carried from {carry.year}: " + "; ".join(carried)))
     if year != base and any(Decimal(a.get("current_year_net") or 0) for a in activities):

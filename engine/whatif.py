@@ -48,6 +48,8 @@ def split_values(text: str) -> list[str]:
             continue
         cur += ch
     out.append(cur)
+    if depth or quote:  # brackets or quotes that never close: the commas are the separators
+        out = text.split(",")
     return [v.strip() for v in out]
 
 
