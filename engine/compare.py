@@ -35,11 +35,13 @@ def comparison(rows: list[dict], library, name: str) -> dict:
     ok = [r for r in rows if r["error"] is None]
     years = sorted({y["year"] for r in ok for y in r["years"]})
     estimated = sorted({y["year"] for r in ok for y in r["years"] if y["law_year"] != y["year"]})
-    components = []
+    components = []  # in the rules' order; only those that are not zero in some scenario
     for r in ok:
         for c, v in r["totals"]["components"].items():
-            if c not in components and any(x["totals"]["components"].get(c) for x in ok):
+            if c not in components and v:
                 components.append(c)
+    order = list(dict.fromkeys(c for r in ok for c in r["totals"]["components"]))
+    components.sort(key=order.index)
     figures = [{"key": f"total_tax_{y}", "label": label("total_tax_in_year", year=y)
                 + (" " + label("estimated") if y in estimated else "")} for y in years]
     figures += [{"key": "total_tax", "label": label("total_tax_all_years")},

@@ -221,7 +221,7 @@ def explain_model(result: dict, root=None) -> dict:
     for p in disposed:
         for c, v in (p.get("components") or {}).items():
             if c not in components and any((q.get("components") or {}).get(c) for q in disposed):
-                components.append(c)
+                components.append(c)  # a handful of properties: quadratic is nothing
     character = [{"key": c, "label": label(c), "value": sum(((p.get("components") or {}).get(c) or ZERO
                                                             for p in disposed), ZERO)} for c in components]
     gains = [{"key": k, "label": label(k), "value": sum((p.get(k) or ZERO for p in disposed), ZERO)}

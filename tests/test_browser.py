@@ -122,7 +122,11 @@ def test_every_example_report_in_chromium(browser, tmp_path):
                 assert page.locator("section.headline").bounding_box()["y"] < height, "the headline is not on the first screen"
                 page.screenshot(path=str(ARTIFACTS / f"{example.stem}-{tag}.png"), full_page=(tag == "1280"))
                 if tag == "1280" and example.stem == "exchange-with-boot":
+                    # the trace is collapsed on screen, and the print stylesheet prints it open
+                    visible = "() => document.querySelector('#trace details .body').checkVisibility()"
+                    assert page.evaluate(visible) is False
                     page.emulate_media(media="print")
+                    assert page.evaluate(visible) is True
                     page.pdf(path=str(ARTIFACTS / f"{example.stem}-print.pdf"))
             finally:
                 page.close()
