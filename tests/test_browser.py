@@ -138,9 +138,10 @@ def test_a_comparison_in_chromium(browser, tmp_path):
     html = ARTIFACTS / "whatif-exchange-with-boot.html"
     code, _, err = run_cli("whatif", example, "--strategies", "--format", "html", "--output", html)
     assert code == 0, err
-    code, out, err = run_cli("whatif", example, "--strategies", "--format", "json")
-    assert code == 0, err
-    scenarios = json.loads(out)["scenarios"]
+    from recapture import api
+    from recapture.compare import comparison, render
+    rows = api.whatif(example, strategies="all", keep_results=False)
+    scenarios = json.loads(render(comparison(rows, api.library(), str(example)), "json"))["scenarios"]
     for width, height, tag in ((1280, 900, "1280"), (390, 844, "phone")):
         page, problems = _open(browser, html, width, height)
         try:

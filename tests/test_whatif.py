@@ -143,6 +143,32 @@ def test_carryovers_pass_to_the_next_year_and_are_named(tmp_path):
     assert y2026["passive"]["total_allowed"] == D("47000.00")
 
 
+def test_the_section_1231_lookback_follows_the_sale_into_the_next_year():
+    # llc-share-with-improvements: a 12,000 net §1231 loss of 2021 (taxpayer.section_1231_lookback_losses).
+    rows = recapture.whatif(EXAMPLES / "llc-share-with-improvements.yaml",
+                            ["properties.duplex.disposition.date=2024-10-05,2025-01-15",
+                             "properties.appliances.disposition.date=2025-01-15"])
+    as_given_2024, moved = rows
+    # sold in 2024: the 2024 net §1231 gain is ordinary up to the 12,000 (§1231(c), Form 4797 line 8),
+    # which is then recaptured: nothing is carried to 2025
+    assert as_given_2024["results"][2024]["section_1231"]["lookback_ordinary"] == D("12000.00")
+    assert not any("lookback" in n for n in as_given_2024["notes"])
+    # sold in January 2025: 2024 has no §1231 gain, so the 2021 loss is carried, named, and recaptured in
+    # 2025, still inside its five-year window (2020-2024)
+    assert moved["results"][2024]["section_1231"]["lookback_ordinary"] == 0
+    assert "2025: carried from 2024: Nonrecaptured net §1231 losses (lookback) 2021: 12,000.00" in moved["notes"]
+    assert moved["results"][2025]["section_1231"]["lookback_ordinary"] == D("12000.00")
+
+
+def test_usage_mistakes_are_one_line_and_exit_2(cli):
+    code, _, err = cli("whatif", EXAMPLES / "quick-flip.yaml")
+    assert code == 2 and "give --vary FIELD=V1,V2,... or --strategies" in err
+    code, _, err = cli("whatif", EXAMPLES / "quick-flip.yaml", "--vary", "taxpayer.ordinary_income")
+    assert code == 2 and "write FIELD=V1,V2,..." in err and "Traceback" not in err
+    code, _, err = cli("whatif", EXAMPLES / "no-such-file.yaml", "--strategies")
+    assert code == 2 and "no such file" in err and "Traceback" not in err
+
+
 # -- strategies ------------------------------------------------------------------------
 def test_strategies_on_the_exchange_with_boot_example(cli):
     code, out, err = cli("whatif", EXAMPLES / "exchange-with-boot.yaml", "--strategies", "--format", "json")
