@@ -223,6 +223,10 @@ def _equal_payments(prop: dict, spec: dict, scope: _Scope, what: str):
 def apply(strategy: Strategy, facts: dict, index: int, tables: dict) -> dict:
     """A copy of `facts` with the strategy applied to properties[index]. Raises
     NotApplicable (the file's reason) or StrategyError."""
+    props = facts.get("properties")
+    if not isinstance(props, list) or index >= len(props) or not isinstance(props[index], dict) \
+            or not isinstance(props[index].get("disposition"), dict):
+        raise StrategyError(f"properties[{index}] is no longer a property with a disposition to apply it to")
     out = copy.deepcopy(facts)
     original = facts["properties"][index]
     prop = out["properties"][index]

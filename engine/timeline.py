@@ -37,8 +37,13 @@ def _year(date) -> int:
     return int(str(date)[:4])
 
 
+def _properties(data: dict) -> list:
+    props = data.get("properties")
+    return props if isinstance(props, list) else []
+
+
 def _dispositions(data: dict):
-    for p in data.get("properties") or []:
+    for p in _properties(data):
         d = p.get("disposition") if isinstance(p, dict) else None
         if isinstance(d, dict):
             yield d
@@ -157,8 +162,8 @@ def year_facts(data: dict, year: int, carry: Carry | None, label) -> tuple[dict,
     base = int(data["tax_year"])
     f = copy.deepcopy(data)
     f["tax_year"] = year
-    by_year = f.get("taxpayer_by_year") or {}
-    given = next((v for k, v in by_year.items() if str(k) == str(year)), None)
+    by_year = f.get("taxpayer_by_year")
+    given = next((v for k, v in by_year.items() if str(k) == str(year)), None) if isinstance(by_year, dict) else None
     if given is not None:
         tp = copy.deepcopy(given)
         if year != base:
@@ -169,9 +174,12 @@ def year_facts(data: dict, year: int, carry: Carry | None, label) -> tuple[dict,
             notes.append((year, f"no taxpayer_by_year entry, so the {base} taxpayer block is reused "
                                 f"(income, deductions and filing status as in {base})"))
     f["taxpayer"] = tp
+    if not isinstance(tp, dict) or not isinstance(f.get("properties"), list) \
+            or not isinstance(f.get("activities", []), list):
+        return f, notes  # not a fact set the schema allows: evaluating it names the fault
 
     kept, gone = [], []
-    for p in f.get("properties") or []:
+    for p in f["properties"]:
         d = p.get("disposition") if isinstance(p, dict) else None
         kind = d.get("type", "none") if isinstance(d, dict) else "none"
         date = d.get("date") if isinstance(d, dict) else None
@@ -187,7 +195,7 @@ def year_facts(data: dict, year: int, carry: Carry | None, label) -> tuple[dict,
         elif kind == "installment_sale" and any(
                 isinstance(pay, dict) and isinstance(pay.get("year"), int) and pay["year"] >= year
                 for pay in (d.get("installment") or {}).get("payments") or []):
-            if "activity" in p:
+            if isinstance(p.get("activity"), dict):
                 p["activity"]["current_year_net"] = 0  # sold: no more rent or expenses
             kept.append(p)
         else:
@@ -208,18 +216,18 @@ def year_facts(data: dict, year: int, carry: Carry | None, label) -> tuple[dict,
                            + ", ".join(f"{y}: {_money_text(v)}" for y, v in sorted(window.items())))
         passive = []
         for a in activities:
-            if a.get("id") in carry.suspended:
+            if isinstance(a, dict) and a.get("id") in carry.suspended:
                 a["suspended_losses"] = _facts_number(carry.suspended[a["id"]])
                 if carry.suspended[a["id"]]:
                     passive.append(f"{a['id']} {_money_text(carry.suspended[a['id']])}")
         for p in kept:
-            if "activity" in p and p["id"] in carry.suspended:
+            if isinstance(p, dict) and isinstance(p.get("activity"), dict) and p.get("id") in carry.suspended:
                 p["activity"]["suspended_losses"] = _facts_number(carry.suspended[p["id"]])
                 if carry.suspended[p["id"]]:
-                    passive.append(f"{p['id']} {_money_text(carry.suspended[p['id']])}")
+                    passive.append(f"{p['id']} {_money_text(carry.suspended[p['id']])}")  # noqa: E501
         for p in gone:
-            left = carry.suspended.get(p["id"]) or ZERO
-            if "activity" in p and left > 0:
+            left = carry.suspended.get(p.get("id")) or ZERO
+            if isinstance(p.get("activity"), dict) and left > 0:
                 # not freed by the disposition (a related party, say): the losses stay with the activity
                 activities.append({"id": p["id"], "kind": "rental_real_estate", "current_year_net": 0,
                                    "suspended_losses": _facts_number(left),
@@ -229,7 +237,8 @@ def year_facts(data: dict, year: int, carry: Carry | None, label) -> tuple[dict,
             carried.append(f"{label('carried_forward')}: " + ", ".join(passive))
         if carried:
             notes.append((year, f"carried from {carry.year}: " + "; ".join(carried)))
-    if year != base and any(Decimal(a.get("current_year_net") or 0) for a in activities):
+    if year != base and any(isinstance(a, dict) and isinstance(a.get("current_year_net"), (int, Decimal))
+                            and a["current_year_net"] for a in activities):
         notes.append((year, f"the passive activities' current-year results are those the fact file gives for {base}"))
     return f, notes
 

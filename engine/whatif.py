@@ -250,6 +250,117 @@ def count_scenarios(vary_axes, n_strategy_items: int) -> int:
     return n
 
 
+class _Context:
+    def __init__(self, base, tables, schema, table_years, label, apply, describe, money_keys, not_applicable,
+                 strategy_error):
+        self.base, self.tables, self.schema, self.table_years, self.label = base, tables, schema, table_years, label
+        self.apply, self.describe, self.money_keys = apply, describe, money_keys
+        self.NotApplicable, self.StrategyError = not_applicable, strategy_error
+
+
+class _boundary:
+    """One scenario's fault boundary: a fault of the rules (exit 3) spoils every row and is
+    raised; anything else unexpected is that row's error, named as a fault of the engine."""
+
+    def __init__(self, row):
+        self.row = row
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or not isinstance(exc, Exception):
+            return False
+        if isinstance(exc, RecaptureError):
+            if exc.code != EXIT_INPUT:
+                return False
+            self.row["error"] = _fault_text(exc)
+        else:
+            text = f"{type(exc).__name__}: {exc}"
+            self.row["error"] = f"the engine failed on this scenario (a bug): {text[:300]}"
+            self.row["engine_fault"] = True
+        self.row.pop("_data", None)
+        self.row.pop("_span", None)
+        return True
+
+
+def _prepare(row, strategy, index, combo, ctx):
+    """The scenario's facts (row["_data"]) and years (row["_span"]), or row["error"]."""
+    data = copy.deepcopy(ctx.base)
+    vary_label = row["vary"]
+    try:
+        for f, v in combo:
+            if isinstance(v, _Bad):
+                raise fieldpath.PathError(f, v.reason)
+            fieldpath.assign(data, f, copy.deepcopy(v), ctx.schema)
+        if strategy is not None:
+            data = ctx.apply(strategy, data, index, ctx.tables)
+            words = ctx.describe(strategy, data, index, ctx.tables, ctx.money_keys)
+            row["name"] = words + (f" [{vary_label}]" if vary_label else "")
+        if not row["name"]:
+            row["name"] = "as given"
+    except fieldpath.PathError as e:
+        row["error"] = f"{e.path}: {e.reason}"
+        return
+    except ctx.NotApplicable as e:
+        row["name"] = f"{row['property']}: {strategy.title}" + (f" [{vary_label}]" if vary_label else "")
+        row["error"] = f"does not apply: {e}"
+        return
+    except ctx.StrategyError as e:
+        row["name"] = f"{row['property']}: {strategy.title}" + (f" [{vary_label}]" if vary_label else "")
+        row["error"] = str(e)
+        return
+    year = data.get("tax_year")
+    if not isinstance(year, int) or isinstance(year, bool):
+        row["error"] = f"tax_year: {year!r} is not a year"
+        return
+    try:
+        first, last = timeline.span(data)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        first, last = year, year  # dates that are not dates: the schema says why when it is evaluated
+    missing = sorted(y for y in timeline.disposition_years(data) | {year} if y not in ctx.table_years)
+    if missing:
+        row["error"] = (f"no tables for tax year {_years_text(missing)}; the years that exist are "
+                        f"{_years_text(ctx.table_years)}")
+        return
+    if last - first + 1 > MAX_YEARS:
+        row["error"] = f"the scenario spans {last - first + 1} tax years ({first}–{last}); at most {MAX_YEARS}"
+        return
+    row["_data"], row["_span"] = data, (first, last)
+
+
+def _evaluate(row, years_range, ev, tag, label, keep_results):
+    """Evaluate a prepared scenario year by year; fills its figures, or its error."""
+    data = row.pop("_data")
+    row.pop("_span")
+    multi = len(years_range) > 1
+    notes, warnings, years, results = [], [], [], {}
+    carry = None
+    for year in years_range:
+        facts_y, year_notes = timeline.year_facts(data, year, carry, label)
+        notes += year_notes
+        try:
+            summary, carry, warns, result = ev.run(facts_y, tag)
+        except RecaptureError as e:
+            if e.code != EXIT_INPUT:
+                raise  # faulty rules spoil every row
+            row["error"] = (f"{year}: " if multi else "") + _fault_text(e)
+            return
+        years.append(summary)
+        warnings += [(year if multi else None, w) for w in warns]
+        if result is not None:
+            results[year] = result
+    estimated = [y["year"] for y in years if y["law_year"] != y["year"]]
+    if estimated:
+        notes.append((None, f"{_years_text(estimated)}: no tables for {'these years' if len(estimated) > 1 else 'this year'} "
+                            f"yet, so estimated with the {ev.later.last} rules and tables"))
+    main = next((y["year"] for y in years if y["disposed"]), years_range[0])
+    row.update(tax_year=main, years=years, totals=_totals(years), notes=_merge_notes(notes),
+               warnings=_merge_notes(warnings))
+    if keep_results:
+        row["result"], row["results"] = results.get(main), results
+
+
 def scenarios(facts_or_path, vary=(), library=None, name=None, *, strategies=None,
               max_scenarios: int | None = DEFAULT_MAX_SCENARIOS, keep_results: bool = True) -> list[dict]:
     """Every scenario, evaluated over the same years. Each is a dict:
@@ -296,6 +407,8 @@ def scenarios(facts_or_path, vary=(), library=None, name=None, *, strategies=Non
     facts_schema = schema()
     table_years = set(library.years())
 
+    ctx = _Context(base, tables, facts_schema, table_years, label, apply_strategy, describe_strategy,
+                   MONEY_KEYS, NotApplicable, StrategyError)
     # 1. each scenario's facts, or its error
     rows = []
     for strategy, index, combo in _specs(base, vary_axes, chosen, name):
@@ -306,83 +419,18 @@ def scenarios(facts_or_path, vary=(), library=None, name=None, *, strategies=Non
                "property": base["properties"][index].get("id") if strategy else None,
                "error": None, "tax_year": None, "years": [], "totals": None, "notes": [], "warnings": []}
         rows.append(row)
-        data = copy.deepcopy(base)
-        try:
-            for f, v in combo:
-                if isinstance(v, _Bad):
-                    raise fieldpath.PathError(f, v.reason)
-                fieldpath.assign(data, f, copy.deepcopy(v), facts_schema)
-            if strategy is not None:
-                data = apply_strategy(strategy, data, index, tables)
-                words = describe_strategy(strategy, data, index, tables, MONEY_KEYS)
-                row["name"] = words + (f" [{vary_label}]" if vary_label else "")
-            if not row["name"]:
-                row["name"] = "as given"
-        except fieldpath.PathError as e:
-            row["error"] = f"{e.path}: {e.reason}"
-            continue
-        except NotApplicable as e:
-            row["name"] = f"{row['property']}: {strategy.title}" + (f" [{vary_label}]" if vary_label else "")
-            row["error"] = f"does not apply: {e}"
-            continue
-        except StrategyError as e:
-            row["name"] = f"{row['property']}: {strategy.title}" + (f" [{vary_label}]" if vary_label else "")
-            row["error"] = str(e)
-            continue
-        if not isinstance(data.get("tax_year"), int) or isinstance(data.get("tax_year"), bool):
-            row["error"] = f"tax_year: {data.get('tax_year')!r} is not a year"
-            continue
-        try:
-            first, last = timeline.span(data)
-        except (TypeError, ValueError, KeyError, AttributeError):
-            first, last = data["tax_year"], data["tax_year"]  # bad dates: the schema says why, below
-        missing = sorted(y for y in timeline.disposition_years(data) | {data["tax_year"]} if y not in table_years)
-        if missing:
-            row["error"] = (f"no tables for tax year {_years_text(missing)}; the years that exist are "
-                            f"{_years_text(table_years)}")
-            continue
-        if last - first + 1 > MAX_YEARS:
-            row["error"] = f"the scenario spans {last - first + 1} tax years ({first}–{last}); at most {MAX_YEARS}"
-            continue
-        row["_data"], row["_span"] = data, (first, last)
+        with _boundary(row):
+            _prepare(row, strategy, index, combo, ctx)
 
     # 2. every scenario over the same years
     ok = [r for r in rows if "_data" in r]
     if ok:
         first = min(r["_span"][0] for r in ok)
-        last = max(r["_span"][1] for r in ok)
-        if last - first + 1 > MAX_YEARS:
-            last = first + MAX_YEARS - 1
-    ev = _Evaluator(library, keep_results)
-    for row in ok:
-        data = row.pop("_data")
-        row.pop("_span")
-        tag = f"{name} [{row['name']}]"
-        notes, warnings, years, results = [], [], [], {}
-        carry = None
-        try:
-            for year in range(first, last + 1):
-                facts_y, year_notes = timeline.year_facts(data, year, carry, label)
-                notes += year_notes
-                summary, carry, warns, result = ev.run(facts_y, tag)
-                years.append(summary)
-                warnings += [(year if last > first else None, w) for w in warns]
-                if result is not None:
-                    results[year] = result
-        except RecaptureError as e:
-            if e.code != EXIT_INPUT:
-                raise  # faulty rules spoil every row
-            row["error"] = (f"{year}: " if last > first else "") + _fault_text(e)
-            continue
-        estimated = [y["year"] for y in years if y["law_year"] != y["year"]]
-        if estimated:
-            notes.append((None, f"{_years_text(estimated)}: no tables for {'these years' if len(estimated) > 1 else 'this year'} "
-                                f"yet, so estimated with the {ev.later.last} rules and tables"))
-        main = next((y["year"] for y in years if y["disposed"]), first)
-        row.update(tax_year=main, years=years, totals=_totals(years), notes=_merge_notes(notes),
-                   warnings=_merge_notes(warnings))
-        if keep_results:
-            row["result"], row["results"] = results.get(main), results
+        last = min(max(r["_span"][1] for r in ok), first + MAX_YEARS - 1)
+        ev = _Evaluator(library, keep_results)
+        for row in ok:
+            with _boundary(row):
+                _evaluate(row, range(first, last + 1), ev, f"{name} [{row['name']}]", label, keep_results)
     for row in rows:
         row.pop("_data", None)
         row.pop("_span", None)
@@ -408,7 +456,7 @@ def run_whatif(args, library):
     if not any(r["error"] is None for r in rows):
         for r in rows:
             print(f"{args.file}: {r['name'] or 'scenario'}: {r['error']}", file=sys.stderr)
-        return EXIT_INPUT
+        return EXIT_RULES if any(r.get("engine_fault") for r in rows) else EXIT_INPUT
     return 0
 
 
