@@ -53,7 +53,10 @@ def value_text(v) -> str:
     if isinstance(v, Decimal):
         if v == v.to_integral_value() and 1900 <= v <= 2200 and v.as_tuple().exponent == 0:
             return str(int(v))  # a year
-        return money(v)
+        if v == v.quantize(Decimal("0.01")):
+            return money(v)
+        exact = f"{v:,.10f}".rstrip("0")  # a ratio, or an amount before the form rounds it: as computed
+        return exact
     if isinstance(v, int):
         return str(v)
     if isinstance(v, (list, dict)):
@@ -134,6 +137,12 @@ def _line_value(fields: dict):
     return next(iter(fields.values()))
 
 
+def _at(obj, path: str):
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else None
+    return obj
+
+
 def _entity_label(entity: str) -> str:
     kind, _, rest = entity.partition(":")
     return rest or kind
@@ -162,6 +171,17 @@ def form_tables(result: dict, root=None) -> list[dict]:
             ents = entities.setdefault(key, [])
             if entity not in ents:
                 ents.append(entity)
+    for form in forms:
+        source = form.get("all_lines")
+        lines = _at(result, source) if source else None
+        if isinstance(lines, dict) and lines:
+            # every line of the worksheet, not only those a rule names
+            key = (form["name"], None)
+            rows[key] = [f"line {k[5:]}" for k in lines]
+            entities[key] = ["return"]
+            for k, v in lines.items():
+                found = cells.setdefault((*key, f"line {k[5:]}", "return"), {})
+                found[k] = v
     out = []
     for form in forms:
         parts = [p["title"] for p in form.get("parts") or []] or [None]
