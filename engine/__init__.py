@@ -11,6 +11,9 @@ loads, validates, compiles, runs, traces and reports.
 """
 __version__ = "0.2.0"
 
+# batch and whatif are also the names of modules: load those first, so that importing them
+# later (as api.batch() and api.whatif() do) never replaces these functions with the modules.
+from . import batch as _batch_module, whatif as _whatif_module  # noqa: E402,F401
 from .api import Result, batch, evaluate, load, whatif  # noqa: E402
 from .errors import RecaptureError  # noqa: E402
 

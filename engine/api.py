@@ -175,8 +175,20 @@ def batch(inputs, rules_dir=None, workers: int = 1, scheduler: str | None = None
 
 
 def whatif(facts_or_path, vary=(), rules_dir=None, **options):
-    """Every combination of the varied fields (`vary`: {field path: [values]} or
-    ["FIELD=V1,V2", ...]), each evaluated: a list of scenarios
-    {"vary": label, "result": Result | None, "error": text | None}."""
+    """Scenarios of one fact set, each evaluated over the tax years its tax falls in
+    (engine/whatif.py). `vary`: {field path: [values]} or ["FIELD=V1,V2", ...], a
+    field by dotted path, a property by index or id (`properties.duplex.disposition.date`);
+    every combination, the first field varying slowest. Options: `strategies="all"` (or
+    "sale,hold_until_death") applies the strategies of rules/strategies/ to each disposed
+    property; `max_scenarios` (1,000; None for no limit); `keep_results` (True).
+
+    Returns a list, one dict per scenario, in order: "name" (in words), "vary" (the
+    "FIELD=VALUE, ..." text), "strategy", "property", "error" (None, or why this scenario
+    could not be evaluated: the others still are), "tax_year" (of its first disposition),
+    "years" [{year, total_tax, tax_due_to_dispositions, niit, components, ...}], "totals"
+    (the same added over the years, and the gain still deferred), "notes" (what was
+    assumed or carried between years), "warnings", and with keep_results "result" (the
+    Result of tax_year) and "results" {year: Result}. Raises RecaptureError for a
+    mistake that spoils every scenario (an unreadable file, too many scenarios)."""
     from .whatif import scenarios
     return scenarios(facts_or_path, vary, library(rules_dir), **options)

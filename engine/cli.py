@@ -89,7 +89,7 @@ def cmd_batch(args):
 
 def cmd_whatif(args):
     from .whatif import run_whatif
-    run_whatif(args, _library(args))
+    return run_whatif(args, _library(args))
 
 
 def _write(text, output):
@@ -133,11 +133,18 @@ def parser() -> argparse.ArgumentParser:
     rules_dir(b)
     b.set_defaults(func=cmd_batch)
 
-    w = sub.add_parser("whatif", help="evaluate every combination of varied fields and compare")
+    w = sub.add_parser("whatif", help="compare scenarios (varied fields, named strategies) over the years their tax falls in")
     w.add_argument("file", metavar="FILE")
-    w.add_argument("--vary", action="append", required=True, metavar="FIELD=V1,V2,...")
+    w.add_argument("--vary", action="append", metavar="FIELD=V1,V2,...",
+                   help="a fact field by dotted path (properties.duplex.disposition.date) and its values; repeatable")
+    w.add_argument("--strategies", nargs="?", const="all", metavar="NAME,...",
+                   help="compare the strategies of rules/strategies/ (all, or those named) for each disposed property")
     rules_dir(w)
-    w.add_argument("--format", choices=["text", "json"], default="text")
+    w.add_argument("--format", choices=["text", "json", "csv", "markdown", "html"], default="text")
+    w.add_argument("--output", metavar="PATH")
+    w.add_argument("--max-scenarios", type=int, default=1000, metavar="N",
+                   help="refuse more scenarios than this (default 1000)")
+    w.add_argument("--full", action="store_true", help="json: each scenario's full result per year, with the trace")
     w.set_defaults(func=cmd_whatif)
 
     s = sub.add_parser("schema", help="print the facts JSON Schema")

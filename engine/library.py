@@ -138,7 +138,8 @@ class Library:
         return files
 
     def rule_files(self) -> list[Path]:
-        return sorted((self.root / "rules").rglob("*.yaml"))
+        rules = self.root / "rules"
+        return sorted(p for p in rules.rglob("*.yaml") if p.relative_to(rules).parts[0] != "strategies")  # what-if strategies are not law
 
     # -- checking ---------------------------------------------------------
     def check(self) -> list[str]:
@@ -155,6 +156,8 @@ class Library:
             years = []
         if not years:
             faults.append("tables/years: no tax year folders")
+        from .strategies import check as check_strategies  # rules/strategies/*.yaml (what-if), engine/strategies.py
+        faults += check_strategies(self.root)
         return faults
 
     def _check_table(self, path) -> list[str]:

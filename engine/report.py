@@ -64,9 +64,8 @@ def explain(r: dict, fmt: str = "text") -> str:
             out += ["", "## Warnings", ""] + [f"- {w}" for w in r["warnings"]]
         return "\n".join(out) + "\n"
     if fmt == "html":
-        md = explain(r, "text")
-        return ("<!doctype html><html><head><meta charset='utf-8'><title>recapture: "
-                f"{html.escape(r['case_id'])}</title></head><body><pre>{html.escape(md)}</pre></body></html>\n")
+        from .html_report import explain_html  # engine/templates/explain.html.j2
+        return explain_html(r)
     out = [f"AUDIT REPORT: {r['case_id']} — tax year {r['tax_year']} — rules version {r['rules']['version']}", "",
            "Rule and table files:"]
     out += [f"  {f}  {h[:19]}…" for f, h in r["rules"]["files"].items()]
