@@ -92,6 +92,10 @@ class LaterYears:
             return self._library.load_year(year)
         return dataclasses.replace(self._library.load_year(self.last), year=year)
 
+    def tax_year_fault(self, year) -> str | None:
+        """A later year is estimated, not refused; an earlier one is the library's to judge."""
+        return None if year > self.last else self._library.tax_year_fault(year)
+
     def __getattr__(self, name):
         return getattr(self._library, name)
 
