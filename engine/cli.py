@@ -105,6 +105,9 @@ def _write(text, output):
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recapture", description="US federal tax on selling depreciated property, "
                                 "from versioned tax tables, with the rule of law behind every figure.")
+    from . import __version__
+    p.add_argument("--version", action="version", version=f"recapture {__version__}",
+                   help="print the version of recapture and exit")
     sub = p.add_subparsers(dest="command", required=True)
 
     def rules_dir(sp):
