@@ -30,6 +30,8 @@ def library(rules_dir=None):
     root = str(Path(rules_dir) if rules_dir else default_root())
     with _lock:
         if root not in _libraries:
+            from .rule_engine import require
+            require()  # a missing or broken durable-rules build: one sentence, not a traceback
             try:
                 _libraries[root] = Library(Path(root))
             except RulesError as e:
