@@ -178,4 +178,20 @@ def whatif(facts_or_path, vary=(), rules_dir=None, **options):
     ["FIELD=V1,V2", ...]), each evaluated: a list of scenarios
     {"vary": label, "result": Result | None, "error": text | None}."""
     from .whatif import scenarios
+    if isinstance(facts_or_path, (str, bytes)) and _is_text(facts_or_path):
+        options.setdefault("name", input_name(facts_or_path))
+        facts_or_path = _document(facts_or_path, options["name"])
     return scenarios(facts_or_path, vary, library(rules_dir), **options)
+
+
+def _document(text, name):
+    """The data of a YAML or JSON text (numbers exact, dates as text); RecaptureError if it is not one."""
+    from .yamlio import InputError, parse_json, parse_yaml
+    try:
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        data, _ = (parse_json if text.lstrip().startswith("{") else parse_yaml)(text, name)
+    except InputError as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
+    except UnicodeDecodeError as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(None, f"not UTF-8 text: {e.reason}")]) from None
+    return data

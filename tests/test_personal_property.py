@@ -530,7 +530,7 @@ def test_equipment_sale_example_allowed_or_allowable():
     assert p["adjusted_basis"] == D("37485.00")
     assert p["recognized_gain"] == D("37515.00")
     only(p["components"], section_1245_ordinary=37515)
-    assert any("60000" in w and "62515" in w and "allowable" in w for w in r["warnings"])
+    assert any("60,000.00" in w and "62,515.00" in w and "allowable" in w for w in r["warnings"])
     components_add_up(r)
 
 
