@@ -4,7 +4,7 @@ is money (2,000.00), a tax year 2000 is a year. What each field is comes from
 tables/presentation/labels.yaml (`unit`)."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 NONE = "—"
 CENT = Decimal("0.01")
@@ -15,10 +15,13 @@ def _dec(v) -> Decimal:
 
 
 def money(v) -> str:
-    """1234.5 -> '1,234.50'; -300 -> '-300.00'; None -> '—'."""
+    """1234.5 -> '1,234.50'; -300 -> '-300.00'; None -> '—'. A figure the law has not
+    rounded yet (an intermediate in the audit trail) keeps every digit: 5614.61875 ->
+    '5,614.61875'. Display never rounds; only the law and the forms do."""
     if v is None:
         return NONE
-    return f"{_dec(v).quantize(CENT, ROUND_HALF_UP):,.2f}"
+    d = _dec(v)
+    return f"{d:,.2f}" if d == d.quantize(CENT) else f"{d:,}"
 
 
 def year(v) -> str:

@@ -252,12 +252,14 @@ def _form_lines(r):
 def html_summary(r: dict) -> str:
     """The summary as an HTML table (a notebook's view of a result): the same rows
     as the text summary, labels, money and form lines escaped."""
+    from .labels import label as _label
     e = html.escape
+    bottom = _label("tax_due_to_dispositions")  # the number a seller plans with, in bold
     cells = []
     for kind, block in _blocks(r):
         if kind == "table":
             head, *body = block
-            inner = "<tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>" + "".join(
+            inner = "<tr>" + "".join(f"<th style='text-align:right'>{e(h)}</th>" for h in head) + "</tr>" + "".join(
                 "<tr>" + "".join(f"<td style='text-align:right'>{e(c)}</td>" for c in row) + "</tr>" for row in body)
             cells.append(f"<tr><td colspan='3'><table>{inner}</table></td></tr>")
             continue
@@ -266,7 +268,9 @@ def html_summary(r: dict) -> str:
             if value is None:
                 cells.append(f"<tr><th colspan='3' style='{indent}'>{e(label)}</th></tr>")
             else:
-                cells.append(f"<tr><td style='{indent}'>{e(label)}</td><td style='text-align:right'>{e(value)}</td>"
+                weight = ";font-weight:bold" if label == bottom else ""
+                cells.append(f"<tr><td style='{indent}{weight}'>{e(label)}</td>"
+                             f"<td style='text-align:right{weight}'>{e(value)}</td>"
                              f"<td style='text-align:left;color:#666'>{e(line or '')}</td></tr>")
     for w in r.get("warnings") or []:
         cells.append(f"<tr><td colspan='3' style='text-align:left'>Warning: {e(_warning_text(w))}</td></tr>")

@@ -161,3 +161,18 @@ def test_every_example_summary_is_what_the_command_prints(cli):
     path = EXAMPLES / "forum-rental-sale.yaml"
     code, out, _ = cli("evaluate", path, "--format", "text")
     assert code == 0 and out == text_summary(recapture.evaluate(path)) + "\n"
+
+
+def test_formats_print_what_a_figure_is_and_never_round():
+    from decimal import Decimal
+
+    from recapture import formats
+    assert formats.money(Decimal("2000")) == "2,000.00" and formats.money(-7485) == "-7,485.00"
+    assert formats.money(Decimal("5614.61875")) == "5,614.61875"  # an intermediate keeps its digits
+    assert formats.money(None) == "—"
+    assert formats.year(Decimal("2025")) == "2025" and formats.date("2025-03-31") == "2025-03-31"
+    assert formats.number(Decimal("60.00")) == "60" and formats.rate(Decimal("0.038")) == "3.8%"
+    # by the unit labels.yaml gives: the same number is money under one name and a year under another
+    assert formats.value("selling_expenses", Decimal("2000")) == "2,000.00"
+    assert formats.value("placed_year", Decimal("2000")) == "2000"
+    assert formats.value("bonus_percentage_in_force", Decimal("60.00")) == "60"
