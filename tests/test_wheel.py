@@ -42,30 +42,50 @@ def _clean_env(**extra):
     return env
 
 
+def _dependencies():
+    """The wheel's run-time dependencies, as pyproject.toml declares them."""
+    import tomllib
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+
+
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory):
-    """The sdist and the wheel, built as a release would be."""
+def built(tmp_path_factory):
+    """The sdist and the wheel, built as a release would be, and a fresh venv with
+    the wheel installed. To save time, the venv and the wheel's dependencies are
+    installed while the build runs; the wheel then goes in with --no-deps.
+    Returns (wheel, sdist, bin folder of the venv)."""
     try:
         import build  # noqa: F401
     except ImportError:
         pytest.fail("the wheel test needs `build`: pip install -e '.[test]' (the test extra has it)")
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "build", "--outdir", out, ROOT], cwd=ROOT, env=_clean_env())
+    building = subprocess.Popen([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=ROOT,
+                                env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        venv = tmp_path_factory.mktemp("venv")
+        _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=venv)
+        pip = [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
+               "--disable-pip-version-check"]
+        _run(pip + _dependencies(), cwd=venv, env=_clean_env())
+        log, _ = building.communicate(timeout=600)
+    finally:
+        if building.poll() is None:
+            building.kill()
+    assert building.returncode == 0, f"python -m build failed:\n{log[-3000:]}"
     (wheel,) = out.glob("recapture-*.whl")
     (sdist,) = out.glob("recapture-*.tar.gz")
-    return wheel, sdist
+    _run(pip + ["--no-deps", wheel], cwd=venv, env=_clean_env())
+    return wheel, sdist, venv / "bin"
 
 
 @pytest.fixture(scope="module")
-def installed(dist, tmp_path_factory):
-    """A fresh venv with only the wheel (and its dependencies) installed; returns its bin folder."""
-    wheel, _ = dist
-    venv = tmp_path_factory.mktemp("venv")
-    _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=venv)
-    python = venv / "bin" / "python"
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--disable-pip-version-check", wheel],
-         cwd=venv, env=_clean_env())
-    return venv / "bin"
+def dist(built):
+    return built[:2]
+
+
+@pytest.fixture(scope="module")
+def installed(built):
+    return built[2]
 
 
 @pytest.fixture
@@ -139,7 +159,8 @@ def test_installed_command_reads_an_analysts_fork(installed, elsewhere):
     niit = fork / "tables" / "years" / "2025" / "niit.yaml"
     niit.write_text(niit.read_text(encoding="utf-8").replace("rate: 0.038", "rate: 0.05"), encoding="utf-8")
 
-    shipped = json.loads(_run([bin_ / "recapture", "evaluate", "duplex.yaml"], cwd=elsewhere, env=_clean_env()).stdout)
+    # the shipped law's figures: the same bytes installed or here (the test above)
+    shipped = json.loads(recapture.evaluate(elsewhere / "duplex.yaml").to_json())
     by_option = json.loads(_run([bin_ / "recapture", "evaluate", "duplex.yaml", "--rules-dir", fork],
                                 cwd=elsewhere, env=_clean_env()).stdout)
     by_env = json.loads(_run([bin_ / "recapture", "evaluate", "duplex.yaml"], cwd=elsewhere,
