@@ -11,10 +11,27 @@ loads, validates, compiles, runs, traces and reports.
 """
 __version__ = "0.2.0"
 
-# batch and whatif are also the names of modules: load those first, so that importing them
-# later (as api.batch() and api.whatif() do) never replaces these functions with the modules.
-from . import batch as _batch_module, whatif as _whatif_module  # noqa: E402,F401
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
 from .api import Result, batch, evaluate, load, whatif  # noqa: E402
 from .errors import RecaptureError  # noqa: E402
+
+_API_NAMES = frozenset({"evaluate", "batch", "whatif"})
+
+
+class _Package(_types.ModuleType):
+    """`recapture.evaluate`, `.batch` and `.whatif` are the API's functions, yet
+    modules of the same names sit inside the package, and importing a submodule
+    sets it as an attribute of its package. Keep the functions: the modules stay
+    importable by name (`from recapture.evaluate import Unsupported`)."""
+
+    def __setattr__(self, name, value):
+        if name in _API_NAMES and isinstance(value, _types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 __all__ = ["evaluate", "batch", "whatif", "load", "Result", "RecaptureError", "__version__"]

@@ -66,8 +66,16 @@ def compute(ctx, rule, fact, closure):
 
 
 class _Fmt(dict):
+    """A warning's {name}s, each printed as what it is (money as 1,234.56, a date
+    as a date: tables/presentation/labels.yaml), never as the facts happened to
+    write it: 60000 and "60000.00" give the same warning."""
+
     def __init__(self, values, id):
         super().__init__(values, id=id)
+
+    def __getitem__(self, key):
+        from .formats import value
+        return value(key, super().__getitem__(key))
 
     def __missing__(self, key):
         return "{" + key + "}"

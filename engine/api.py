@@ -30,6 +30,8 @@ def library(rules_dir=None):
     root = str(Path(rules_dir) if rules_dir else default_root())
     with _lock:
         if root not in _libraries:
+            from .rule_engine import require
+            require()  # a missing or broken durable-rules build: one sentence, not a traceback
             try:
                 _libraries[root] = Library(Path(root))
             except RulesError as e:
@@ -191,4 +193,20 @@ def whatif(facts_or_path, vary=(), rules_dir=None, **options):
     Result of tax_year) and "results" {year: Result}. Raises RecaptureError for a
     mistake that spoils every scenario (an unreadable file, too many scenarios)."""
     from .whatif import scenarios
+    if isinstance(facts_or_path, (str, bytes)) and _is_text(facts_or_path):
+        options.setdefault("name", input_name(facts_or_path))
+        facts_or_path = _document(facts_or_path, options["name"])
     return scenarios(facts_or_path, vary, library(rules_dir), **options)
+
+
+def _document(text, name):
+    """The data of a YAML or JSON text (numbers exact, dates as text); RecaptureError if it is not one."""
+    from .yamlio import InputError, parse_json, parse_yaml
+    try:
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        data, _ = (parse_json if text.lstrip().startswith("{") else parse_yaml)(text, name)
+    except InputError as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
+    except UnicodeDecodeError as e:
+        raise RecaptureError.of(EXIT_INPUT, name, [(None, f"not UTF-8 text: {e.reason}")]) from None
+    return data

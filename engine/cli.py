@@ -42,6 +42,10 @@ def cmd_explain(args):
 
 def cmd_schema(args):
     from .facts import schema
+    if getattr(args, "format", "json") == "markdown":
+        from .schemadoc import markdown
+        _write(markdown(schema()), None)
+        return
     _write(json.dumps(schema(), indent=2, ensure_ascii=False) + "\n", None)
 
 
@@ -105,6 +109,9 @@ def _write(text, output):
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recapture", description="US federal tax on selling depreciated property, "
                                 "from versioned tax tables, with the rule of law behind every figure.")
+    from . import __version__
+    p.add_argument("--version", action="version", version=f"recapture {__version__}",
+                   help="print the version of recapture and exit")
     sub = p.add_subparsers(dest="command", required=True)
 
     def rules_dir(sp):
@@ -148,6 +155,8 @@ def parser() -> argparse.ArgumentParser:
     w.set_defaults(func=cmd_whatif)
 
     s = sub.add_parser("schema", help="print the facts JSON Schema")
+    s.add_argument("--format", choices=["json", "markdown"], default="json",
+                   help="json (the schema itself) or markdown (the field reference, docs/facts.md)")
     s.set_defaults(func=cmd_schema)
 
     r = sub.add_parser("rules", help="check, list, diff and start rule and table files")

@@ -67,9 +67,11 @@ def _compile(law: YearLaw) -> CompiledLaw:
 
 
 def compiled_law(library: Library, year: int) -> CompiledLaw:
-    """Built once per process for each rules folder, year and content."""
+    """Built once per process for each year and content. Not per folder: two folders
+    holding the same law (a fresh copy of the shipped rules) share one ruleset,
+    as durable-rules refuses to register a ruleset name twice."""
     law = library.load_year(year)
-    key = (str(library.root), year, law.version)
+    key = (year, law.version)
     with _lock:
         if key not in _compiled:
             _compiled[key] = _compile(law)

@@ -36,3 +36,20 @@ def form_line(name: str, root=None) -> str | None:
     """The form line a figure is carried to, where the labels name one."""
     entry = _labels(_root(root)).get(name)
     return entry.get("line") if entry else None
+
+
+def unit(name: str, root=None) -> str | None:
+    """What a figure is (usd, year, date, days, percent, rate, text), where the labels say."""
+    entry = _labels(_root(root)).get(name)
+    return entry.get("unit") if entry else None
+
+
+def label_in(name: str, context: str, root=None) -> str:
+    """The label of `name` in one context (`replacement_basis.death`), else its own label."""
+    entry = _labels(_root(root)).get(f"{name}.{context}")
+    return entry["label"] if entry else label(name, root)
+
+
+def form_line_in(name: str, context: str, root=None) -> str | None:
+    entry = _labels(_root(root)).get(f"{name}.{context}")
+    return entry.get("line") if entry else form_line(name, root)

@@ -48,7 +48,7 @@ def test_bonus_within_the_table_gives_no_warning():
 def test_bonus_above_the_table_is_warned_about():
     # placed in service 2024 (acquired 2024): 60% allowed, 100% taken
     r = evaluate_return(_equipment("2024-05-01", "2024-05-01", 100000))
-    assert any("bonus depreciation of 100000 is more than the 60%" in w for w in r["warnings"]), r["warnings"]
+    assert any("bonus depreciation of 100,000.00 is more than the 60%" in w for w in r["warnings"]), r["warnings"]
 
 
 def test_property_acquired_after_2025_01_19_gets_100_percent():

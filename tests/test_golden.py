@@ -1,4 +1,4 @@
-"""Golden cases: the shared examples worked by hand (tests/golden/*.yaml, with
+"""Golden cases: the examples worked by hand (tests/golden/*.yaml, with
 the arithmetic in their comments), checked figure by figure against the engine.
 An analyst adds a case by adding a YAML file; no Python needed."""
 from decimal import Decimal

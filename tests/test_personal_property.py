@@ -520,7 +520,7 @@ def test_five_year_asset_sold_in_the_last_table_year_is_not_halved_again():
 
 
 def test_equipment_sale_example_allowed_or_allowable():
-    # ../shared/examples/equipment-sale.yaml: CNC machine, 7-year, placed
+    # examples/equipment-sale.yaml: CNC machine, 7-year, placed
     # 2022-03-01, cost 100,000, 60,000 claimed, sold 2025-02-15 for 75,000.
     #   2022 100,000 x 14.29%       = 14,290.00
     #   2023 100,000 x 24.49%       = 24,490.00
@@ -538,7 +538,7 @@ def test_equipment_sale_example_allowed_or_allowable():
     assert p["adjusted_basis"] == D("37485.00")
     assert p["recognized_gain"] == D("37515.00")
     only(p["components"], section_1245_ordinary=37515)
-    assert any("60000" in w and "62515" in w and "allowable" in w for w in r["warnings"])
+    assert any("60,000.00" in w and "62,515.00" in w and "allowable" in w for w in r["warnings"])
     components_add_up(r)
 
 
