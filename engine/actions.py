@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .formula import FormulaError, evaluate, parse, round_cents
+from .templates import render as render_message
 from .workbook import EntityScope
 
 
@@ -57,20 +58,12 @@ def compute(ctx, rule, fact, closure):
             f.set(name, f.eval(formula), line)
         for w in params.get("warn") or []:
             if f.eval(w["when"]):
-                values = {**f.entity.values}
-                ctx.book.warn(w["message"].format_map(_Fmt(values, f.entity.id)))
+                # named values of the fact only, never str.format (engine/templates.py)
+                ctx.book.warn(render_message(w["message"], f.entity.values, f.entity.id))
         if params.get("emit"):
             _emit(f, params["emit"], closure)
     finally:
         f.record()
-
-
-class _Fmt(dict):
-    def __init__(self, values, id):
-        super().__init__(values, id=id)
-
-    def __missing__(self, key):
-        return "{" + key + "}"
 
 
 def _emit(f, spec, closure):

@@ -18,6 +18,7 @@ from .yamlio import InputError, json_path, parse_yaml
 from .paths import LAW_ROOT, SCHEMAS
 
 ENV_RULES_DIR = "RECAPTURE_RULES_DIR"
+NO_YEARS = "tables/years: no tax year folders (each tax year's tables go in tables/years/<year>/)"
 
 
 def default_root() -> Path:
@@ -125,7 +126,10 @@ class Library:
             raise RulesError([f"{self.root}: no rules/ and tables/ folders here"])
 
     def years(self) -> list[int]:
-        return sorted(int(p.name) for p in (self.root / "tables" / "years").iterdir() if p.name.isdigit())
+        folder = self.root / "tables" / "years"
+        if not folder.is_dir():
+            return []
+        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit() and p.is_dir())
 
     def table_files(self, year: int | None = None) -> list[Path]:
         """Undated tables, and the year's tables (every year's when year is None)."""
@@ -144,22 +148,35 @@ class Library:
     def check(self) -> list[str]:
         """Every fault in every rule and table file, as `file:line: reason`."""
         faults = []
+        tables, rules = [], []          # the files that read and pass their own checks
+        from . import lint, review
         for path in self.table_files(None):
-            faults += self._check_table(path)
+            f, rf = self._checked(path, self._check_table)
+            faults += f
+            tables += [rf] if rf and set(f) <= set(lint.table_file_faults(rf)) else []
         rule_ids = {}
         for path in self.rule_files():
-            faults += self._check_rules(path, rule_ids)
-        try:
-            years = self.years()
-        except FileNotFoundError:
-            years = []
+            f, rf = self._checked(path, lambda p, rf: self._check_rules(p, rule_ids, rf))
+            faults += f
+            rules += [rf] if rf and set(f) <= set(lint.rule_file_faults(rf)) else []
+        years = self.years()
         if not years:
-            faults.append("tables/years: no tax year folders")
-        return faults
+            faults.append(NO_YEARS)
+        # checks across files (engine/lint.py) and values awaiting review (engine/review.py)
+        faults += lint.library_faults(self, rules, tables)
+        faults += review.check_faults(tables)
+        return list(dict.fromkeys(faults))
 
-    def _check_table(self, path) -> list[str]:
+    def _checked(self, path, check):
         try:
             rf = _read(self.root, path)
+        except RulesError as e:
+            return e.faults, None
+        return check(path, rf), rf
+
+    def _check_table(self, path, rf=None) -> list[str]:
+        try:
+            rf = rf or _read(self.root, path)
         except RulesError as e:
             return e.faults
         faults = _schema_faults(rf, "table.schema.json")
@@ -170,20 +187,22 @@ class Library:
                 faults.append(f"{rf.path}:{_line(rf, ['tax_year'])}: tax_year {rf.data.get('tax_year')} is not the folder's year {year}")
             if Path(rf.path).stem != rf.data.get("table"):
                 faults.append(f"{rf.path}:{_line(rf, ['table'])}: table {rf.data.get('table')!r} is not named after its file")
-        if not faults and "rows" in rf.data:
-            width = len(rf.data["columns"])
-            for year, row in rf.data["rows"].items():
-                if len(row) != width:
-                    faults.append(f"{rf.path}:{_line(rf, ['rows', year])}: row {year} has {len(row)} values for {width} columns")
+        if not faults:
+            from .lint import table_file_faults  # types, ranges, completeness (percentage tables too)
+            faults += table_file_faults(rf)
         return faults
 
-    def _check_rules(self, path, rule_ids) -> list[str]:
+    def _check_rules(self, path, rule_ids, rf=None) -> list[str]:
         from .actions import ACTIONS, check_params
         try:
-            rf = _read(self.root, path)
+            rf = rf or _read(self.root, path)
         except RulesError as e:
             return e.faults
         faults = _schema_faults(rf, "rules.schema.json")
+        if faults:
+            return faults
+        from .lint import rule_file_faults  # conditions, formula size, unknown keys, templates: before any parse
+        faults = rule_file_faults(rf)
         if faults:
             return faults
         for i, rule in enumerate(rf.data.get("rules", [])):
@@ -224,6 +243,8 @@ class Library:
 
     def _load_year(self, year: int) -> YearLaw:
         years = self.years()
+        if not years:
+            raise RulesError([NO_YEARS])
         if year not in years:
             raise InputError("", "tax_year", f"no tables for tax year {year}; the years that exist are "
                                              f"{', '.join(map(str, years))}")
@@ -256,6 +277,9 @@ class Library:
                 used = True
             if used:
                 law.files[rf.path] = rf.sha256
+        if not faults:
+            from .lint import law_faults  # between the year's tables (percentage columns and conventions)
+            faults += law_faults(law)
         if faults:
             raise RulesError(faults)
         return law
