@@ -99,15 +99,18 @@ def input_name(facts_or_path) -> str:
     return "<text>"
 
 
-def evaluate_facts(facts: dict, name: str, lib) -> dict:
+def evaluate_facts(facts: dict, name: str, lib, allow_unreviewed: bool = False) -> dict:
     """Evaluate a normalised fact set; every user or rules fault becomes a RecaptureError
-    (exit 2 or 3) naming `name` and the JSON path. The plain result dict."""
+    (exit 2 or 3) naming `name` and the JSON path. The plain result dict. A tax year whose
+    values await review (engine/review.py) is refused unless allow_unreviewed."""
     from .evaluate import EvaluationError, Unsupported
     from .library import RulesError
-    from .tax import evaluate_return
+    from .review import Unreviewed, evaluate_reviewed
     from .yamlio import InputError
     try:
-        return evaluate_return(facts, lib)
+        return evaluate_reviewed(facts, lib, allow_unreviewed)
+    except Unreviewed as e:
+        raise RecaptureError.of(EXIT_RULES, name, [("tax_year", line) for line in e.lines]) from None
     except InputError as e:
         raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
     except Unsupported as e:
@@ -155,12 +158,15 @@ class Result(dict):
         return html_summary(self)
 
 
-def evaluate(facts_or_path, tax_year: int | None = None, rules_dir=None, *, name: str | None = None) -> Result:
+def evaluate(facts_or_path, tax_year: int | None = None, rules_dir=None, *, name: str | None = None,
+             allow_unreviewed: bool = False) -> Result:
     """Evaluate one fact set (a path, a YAML/JSON text, or a dict) with the law of
-    its tax year (or `tax_year`, when given), from the shipped rules or `rules_dir`."""
+    its tax year (or `tax_year`, when given), from the shipped rules or `rules_dir`.
+    A tax year started by `rules new-year` whose values are not yet reviewed is refused
+    unless allow_unreviewed (then the result's warnings name those values)."""
     lib = library(rules_dir)
     name = name or input_name(facts_or_path)
-    return Result(evaluate_facts(load(facts_or_path, name, tax_year), name, lib))
+    return Result(evaluate_facts(load(facts_or_path, name, tax_year), name, lib, allow_unreviewed))
 
 
 def batch(inputs, rules_dir=None, workers: int = 1, scheduler: str | None = None):

@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 
 from . import templates
 from .paths import SCHEMAS
@@ -1054,20 +1053,24 @@ def table_file_faults(rf) -> list[str]:
 def law_faults(law) -> list[str]:
     """Faults between the tables of one loaded tax year: each percentage table has one column
     for each period of its convention (the conventions table's periods_per_year)."""
+    return _column_faults([(t.file, t.doc, t.values, 1) for t in law.tables.values()])
+
+
+def _column_faults(tables) -> list[str]:
+    """tables: [(file, doc, values, line of its columns)] in force together."""
     faults = []
-    for t in law.tables.values():
-        doc = t.doc
+    for file, doc, _, line in tables:
         if "rows" not in doc or "convention" not in doc:
             continue
         cols = doc.get("columns") or []
-        for other in law.tables.values():
-            conv = other.values.get(doc["convention"]) if isinstance(other.values, dict) else None
-            if not isinstance(conv, dict) or "periods_per_year" not in conv:
+        for other_file, _, values, _ in tables:
+            conv = values.get(doc["convention"]) if isinstance(values, dict) else None
+            if not isinstance(conv, dict) or "periods_per_year" not in conv or not is_number(conv["periods_per_year"]):
                 continue
             n = int(conv["periods_per_year"])
             if (n > 1 and len(cols) != n) or (n == 1 and len(cols) != 1):
-                faults.append(f"{t.file}:1: columns: {len(cols)} columns, but the {doc['convention']} convention has "
-                              f"{n} period{'s' if n != 1 else ''} a year ({other.file}): "
+                faults.append(f"{file}:{line}: columns: {len(cols)} columns, but the {doc['convention']} convention has "
+                              f"{n} period{'s' if n != 1 else ''} a year ({other_file}): "
                               f"{'one column' if n == 1 else f'columns 1-{n}'} needed")
     return faults
 
@@ -1171,6 +1174,9 @@ def library_faults(library, rule_files, table_files) -> list[str]:
     faults += _dead_rule_faults(rules)
     faults += _year_folder_faults(library, tables, years)
     faults += _across_years_faults(tables, years)
+    undated = [(rf.path, rf.data, _unwrap(rf.data.get("values", {})), line_of(rf, ["columns"])) for rf in table_files
+               if isinstance(rf.data, dict) and "tax_year" not in rf.data]
+    faults += _column_faults(undated)
     return faults
 
 

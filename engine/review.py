@@ -156,10 +156,11 @@ class Unreviewed(Exception):
 
     @property
     def lines(self):
-        return [f"tax year {self.year} has {len(self.pending)} value{'s' if len(self.pending) != 1 else ''} "
-                "copied by `rules new-year` and not yet reviewed (see `recapture rules check`); review them "
-                "(`recapture rules review FILE KEY --confirm`, or edit them), or evaluate with --allow-unreviewed: "
-                + "; ".join(f"{f} ({', '.join(k)})" for f, k in _group(self.pending))]
+        n = len(self.pending)
+        head = (f"tax year {self.year} has {n} value{'s' if n != 1 else ''} copied by `rules new-year` and not yet "
+                "reviewed: edit each to this year's figure, or confirm it with `recapture rules review FILE KEY "
+                "--confirm` (`recapture rules check` lists them); or evaluate with --allow-unreviewed")
+        return [head] + [f"{f}: awaiting review: {', '.join(k)}" for f, k in _group(self.pending)]
 
 
 def _group(pending):
@@ -213,6 +214,10 @@ def _yaml_scalar(v) -> str:
     return f'"{s}"'
 
 
+def _yaml_key(k) -> str:
+    return k if re.fullmatch(r"[a-z_][a-z0-9_]*", k) else _yaml_scalar(k)
+
+
 def block_text(copied_from, marks: dict, file_rel: str) -> str:
     lines = [BLOCK_HEAD + f" from tax year {copied_from}, each indexed for",
              "# inflation. Check each against this year's Revenue Procedure: edit the value above (its mark then no",
@@ -222,7 +227,7 @@ def block_text(copied_from, marks: dict, file_rel: str) -> str:
              f"  copied_from: {copied_from}",
              "  pending:"]
     for k, v in marks.items():
-        lines.append(f"    {_yaml_scalar(k)}: {_yaml_scalar(v)}")
+        lines.append(f"    {_yaml_key(k)}: {_yaml_scalar(v)}")
     return "\n".join(lines) + "\n"
 
 
@@ -260,7 +265,7 @@ def write_marks(path: Path, copied_from, marks: dict, file_rel: str):
 def confirm(library, target: str, key: str | None = None, do_confirm: bool = False) -> str:
     """`rules review FILE [KEY] [--confirm]`: show the marks of a table file (or of every file of a
     year folder); with do_confirm, remove them (only KEY's, when given)."""
-    from .library import RulesError, _read
+    from .library import _read
     from .yamlio import InputError
     files = _targets(library, target)
     out = []
