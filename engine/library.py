@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -94,14 +95,19 @@ def _line(rf: RuleFile, path) -> int:
     return rf.lines.get(path, 1)
 
 
+def _as_written(message: str) -> str:
+    """A schema message with numbers as the file writes them (200.00, not Decimal('200.00'))."""
+    return re.sub(r"Decimal\('([^']*)'\)", r"\1", message)
+
+
 def _schema_faults(rf: RuleFile, schema_name: str) -> list[str]:
     faults = []
     v = _schema_validator(schema_name)
     for e in sorted(v.iter_errors(rf.data), key=lambda e: _line(rf, e.absolute_path)):
-        reason = e.message
+        reason = _as_written(e.message)
         if e.validator == "oneOf" and e.context:
             best = max(e.context, key=lambda c: len(c.absolute_path))
-            reason = f"{json_path(best.absolute_path)}: {best.message}" if best.absolute_path else best.message
+            reason = _as_written(f"{json_path(best.absolute_path)}: {best.message}" if best.absolute_path else best.message)
             faults.append(f"{rf.path}:{_line(rf, list(e.absolute_path) + list(best.absolute_path))}: {reason}")
             continue
         where = json_path(e.absolute_path)
@@ -110,6 +116,14 @@ def _schema_faults(rf: RuleFile, schema_name: str) -> list[str]:
 
 
 _LOADED: dict[tuple, "YearLaw"] = {}
+
+
+def _overlap(a, b) -> bool:
+    """Do two in_force spans share a tax year?"""
+    a, b = a or {}, b or {}
+    lo = max(a.get("from", 0), b.get("from", 0))
+    his = [x for x in (a.get("to"), b.get("to")) if x is not None]
+    return not his or lo <= min(his)
 
 
 def in_force(doc: dict, year: int) -> bool:
@@ -153,7 +167,7 @@ class Library:
         for path in self.table_files(None):
             f, rf = self._checked(path, self._check_table)
             faults += f
-            tables += [rf] if rf and set(f) <= set(lint.table_file_faults(rf)) else []
+            tables += [rf] if rf else []
         rule_ids = {}
         for path in self.rule_files():
             f, rf = self._checked(path, lambda p, rf: self._check_rules(p, rule_ids, rf))
@@ -207,9 +221,12 @@ class Library:
             return faults
         for i, rule in enumerate(rf.data.get("rules", [])):
             at = f"{rf.path}:{_line(rf, ['rules', i])}"
-            if rule["id"] in rule_ids:
-                faults.append(f"{at}: rule id {rule['id']!r} is also in {rule_ids[rule['id']]}")
-            rule_ids[rule["id"]] = rf.path
+            # one id may have versions for different tax years (in_force spans that do not overlap)
+            for other, span in rule_ids.get(rule["id"], []):
+                if _overlap(span, rule.get("in_force")):
+                    faults.append(f"{at}: rule id {rule['id']!r} is also in {other}, in force in the same tax years")
+                    break
+            rule_ids.setdefault(rule["id"], []).append((rf.path, rule.get("in_force")))
             if rule["action"] not in ACTIONS:
                 faults.append(f"{rf.path}:{_line(rf, ['rules', i, 'action'])}: unknown action {rule['action']!r}; "
                               f"the library has: {', '.join(sorted(ACTIONS))}")
