@@ -152,7 +152,14 @@ def run_case(path: Path, library, shown: str | None = None) -> CaseResult:
         out.error = f"{shown}:1: a case is a mapping with case, example or facts, and expect"
         return out
     out.name = str(case.get("case") or out.name)
-    line = lambda *p: lines.get(tuple(p), lines.get(p[:1], 1))  # noqa: E731
+    text_lines = Path(path).read_text(encoding="utf-8").splitlines()
+
+    def line(*p):
+        if len(p) == 1:     # a top-level key: its own line (the parser's is its value's)
+            hit = next((i + 1 for i, l in enumerate(text_lines) if re.match(rf"{re.escape(str(p[0]))}\s*:", l)), None)
+            if hit:
+                return hit
+        return lines.get(tuple(p), lines.get(p[:1], 1))
     unknown = [k for k in case if k not in CASE_KEYS]
     if unknown:
         out.error = (f"{shown}:{line(unknown[0])}: unknown key {unknown[0]!r}; a case has "

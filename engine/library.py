@@ -88,6 +88,22 @@ def _read(root: Path, path: Path) -> RuleFile:
     return RuleFile(rel, "sha256:" + hashlib.sha256(raw).hexdigest(), data, lines)
 
 
+_CHECK_READS: dict = {}
+
+
+def _read_for_check(root: Path, path: Path) -> RuleFile:
+    """`_read`, remembered by content for `check` (which never changes what it reads): checking
+    a copy of the law with one file edited parses only that file again."""
+    rel = path.relative_to(root).as_posix()
+    raw = path.read_bytes()
+    key = (rel, hashlib.sha256(raw).hexdigest())
+    if key not in _CHECK_READS:
+        if len(_CHECK_READS) > 4096:
+            _CHECK_READS.clear()
+        _CHECK_READS[key] = _read(root, path)
+    return _CHECK_READS[key]
+
+
 def _line(rf: RuleFile, path) -> int:
     path = tuple(path)
     while path and path not in rf.lines:
@@ -183,9 +199,13 @@ class Library:
 
     def _checked(self, path, check):
         try:
-            rf = _read(self.root, path)
+            rf = _read_for_check(self.root, path)
         except RulesError as e:
             return e.faults, None
+        if check == self._check_table:     # depends on the file alone: remembered with it
+            if "_table_faults" not in rf.__dict__:
+                rf.__dict__["_table_faults"] = check(path, rf)
+            return list(rf.__dict__["_table_faults"]), rf
         return check(path, rf), rf
 
     def _check_table(self, path, rf=None) -> list[str]:
