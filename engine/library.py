@@ -188,13 +188,14 @@ class Library:
         for path in self.rule_files():
             f, rf = self._checked(path, lambda p, rf: self._check_rules(p, rule_ids, rf))
             faults += f
-            rules += [rf] if rf and set(f) <= set(lint.rule_file_faults(rf)) else []
+            rules += [rf] if rf and rf.__dict__.get("_schema_ok") else []
         years = self.years()
         if not years:
             faults.append(NO_YEARS)
         # checks across files (engine/lint.py) and values awaiting review (engine/review.py)
-        faults += lint.library_faults(self, rules, tables)
-        faults += review.check_faults(tables)
+        valid = [rf for rf in tables if rf.__dict__.get("_schema_ok")]
+        faults += lint.library_faults(self, rules, valid, tables)
+        faults += review.check_faults(valid)
         return list(dict.fromkeys(faults))
 
     def _checked(self, path, check):
@@ -214,6 +215,7 @@ class Library:
         except RulesError as e:
             return e.faults
         faults = _schema_faults(rf, "table.schema.json")
+        rf.__dict__["_schema_ok"] = not faults   # for the checks across files (`check`)
         parts = Path(rf.path).parts
         if not faults and "years" in parts:
             year = parts[parts.index("years") + 1]
@@ -233,6 +235,7 @@ class Library:
         except RulesError as e:
             return e.faults
         faults = _schema_faults(rf, "rules.schema.json")
+        rf.__dict__["_schema_ok"] = not faults   # for the checks across files (`check`)
         if faults:
             return faults
         from .lint import rule_file_faults  # conditions, formula size, unknown keys, templates: before any parse

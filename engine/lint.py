@@ -236,10 +236,13 @@ def _scalar(v) -> bool:
     return v is None or isinstance(v, (str, bool, int, Decimal))
 
 
-def condition_faults(rf, path, conditions, fact_type) -> list[str]:
-    """Faults of a list of conditions [{field: value | {op: value}}] on facts of fact_type."""
+def condition_faults(rf, path, conditions, fact_type, against_facts=True) -> list[str]:
+    """Faults of a list of conditions [{field: value | {op: value}}] on facts of fact_type.
+    against_facts=False: only what the adapter cannot compile (the check made when a year is
+    loaded); True adds the fields the facts have and the values they take
+    (schemas/rule-facts.schema.json), for `rules check`."""
     types, _, _ = vocabulary()
-    ft = types.get(fact_type)
+    ft = types.get(fact_type) if against_facts else None
     faults = []
     if not isinstance(conditions, list):
         return [f"{at(rf, path)}: {where(path)}: conditions are a list of {{field: test}}"]
@@ -528,14 +531,26 @@ def _name_ok(v):
     return isinstance(v, str) and re.fullmatch(r"[a-z_][a-z0-9_]*", v) is not None
 
 
-def with_faults(rf, path, action, params) -> list[str]:
-    """Unknown keys, badly shaped values, oversized formulas and unsafe templates in a rule's `with:`."""
+def _known_params(action):
+    """The keys an action's `with:` takes: as declared here, and any engine/actions.py requires or
+    reads as a formula (so a parameter added there is known here)."""
+    from . import actions
+    keys = list(ACTION_PARAMS.get(action, {}))
+    for extra in (getattr(actions, "_REQUIRED", {}).get(action, []), getattr(actions, "_FORMULAS", {}).get(action, [])):
+        keys += [k for k in extra if k not in keys]
+    return keys
+
+
+def with_faults(rf, path, action, params, strict=True) -> list[str]:
+    """Unknown keys, badly shaped values, oversized formulas and unsafe templates in a rule's `with:`.
+    strict=False (when a year is loaded): unknown top-level keys only for compute."""
     spec = ACTION_PARAMS.get(action)
     if spec is None or params is None:
         return []
     if not isinstance(params, dict):
         return [f"{at(rf, path)}: {where(path)}: with: takes a mapping"]
-    faults = _unknown(rf, path, params, list(spec), f"action {action}")
+    faults = _unknown(rf, path, params, _known_params(action), f"action {action}") \
+        if strict or action == "compute" else []
     for key, kind in spec.items():
         if key not in params:
             continue
@@ -629,8 +644,10 @@ def citation_fault(text) -> str | None:
 # =====================================================================
 # Per file
 # =====================================================================
-def rule_file_faults(rf) -> list[str]:
-    """Structural faults of one rule file (its schema already holds)."""
+def rule_file_faults(rf, against_facts=False) -> list[str]:
+    """Structural faults of one rule file (its schema already holds): what would crash the rule
+    engine or be silently misread. against_facts: also the fields and values of the facts the
+    conditions test, and unknown keys of every action's `with:` (for `rules check`)."""
     faults = []
     data = rf.data or {}
     for i, rule in enumerate(data.get("rules") or []):
@@ -639,8 +656,8 @@ def rule_file_faults(rf) -> list[str]:
         if reason:
             faults.append(f"{at(rf, base + ['citation'])}: rule {rule.get('id')}: {reason}")
         when = rule.get("when") or {}
-        faults += condition_faults(rf, base + ["when", "all"], when.get("all", []), when.get("fact"))
-        faults += with_faults(rf, base + ["with"], rule.get("action"), rule.get("with"))
+        faults += condition_faults(rf, base + ["when", "all"], when.get("all", []), when.get("fact"), against_facts)
+        faults += with_faults(rf, base + ["with"], rule.get("action"), rule.get("with"), against_facts)
     o = data.get("ordering")
     if o:
         for key, p in (("citation", ["ordering", "citation"]),):
@@ -659,7 +676,7 @@ def rule_file_faults(rf) -> list[str]:
             reason = citation_fault(step.get("citation"))
             if reason:
                 faults.append(f"{at(rf, p + ['citation'])}: step {step.get('component')}: {reason}")
-            faults += condition_faults(rf, p + ["when"], step.get("when", []), o.get("fact"))
+            faults += condition_faults(rf, p + ["when"], step.get("when", []), o.get("fact"), against_facts)
             reason = formula_fault(step.get("limit", ""))
             if reason:
                 faults.append(f"{at(rf, p + ['limit'])}: {where(p + ['limit'])}: {reason}")
@@ -1137,17 +1154,20 @@ class _Tables:
         self.year_files = {}            # (year, name) -> rf
         for rf in table_files:
             d = rf.data or {}
-            if not isinstance(d, dict) or "table" not in d:
+            if not isinstance(d, dict) or not isinstance(d.get("table"), str):
                 continue
             values = d.get("values", d.get("rows", d.get("periods")))
             values = _unwrap(values)
             if "tax_year" in d:
                 y = d["tax_year"]
-                if y in self.by_year:
+                if isinstance(y, int) and not isinstance(y, bool) and y in self.by_year:
                     self.by_year[y][d["table"]] = values
                     self.year_files[(y, d["table"])] = rf
             else:
-                for y in _years_in_force(d.get("in_force"), years):
+                span = d.get("in_force")
+                ok = span is None or (isinstance(span, dict) and all(
+                    isinstance(span.get(k), int) or span.get(k) is None for k in ("from", "to")))
+                for y in _years_in_force(span if ok else None, years):
                     self.by_year[y][d["table"]] = values
 
 
@@ -1161,19 +1181,23 @@ def _unwrap(v):
     return v
 
 
-def library_faults(library, rule_files, table_files) -> list[str]:
+def library_faults(library, rule_files, table_files, named_tables=None) -> list[str]:
     """Faults across files. rule_files and table_files: the files that read and passed
-    their schema (RuleFile objects)."""
+    their schema (RuleFile objects); named_tables: every table file that reads (whose
+    name and values count as present, so one bad value does not hide a whole table)."""
     years = library.years()
     faults = []
+    for rf in rule_files:
+        faults += rule_file_faults(rf, against_facts=True)
     rules = _rules_of(rule_files)
-    tables = _Tables(table_files, years)
+    tables = _Tables(named_tables if named_tables is not None else table_files, years)
+    valid_tables = _Tables(table_files, years)
     faults += _in_force_faults(rules, table_files, years)
     faults += _name_faults(rules, tables, years)
     faults += _overlap_faults(rules, years)
     faults += _dead_rule_faults(rules)
     faults += _year_folder_faults(library, tables, years)
-    faults += _across_years_faults(tables, years)
+    faults += _across_years_faults(valid_tables, years)
     undated = [(rf.path, rf.data, _unwrap(rf.data.get("values", {})), line_of(rf, ["columns"])) for rf in table_files
                if isinstance(rf.data, dict) and "tax_year" not in rf.data]
     faults += _column_faults(undated)

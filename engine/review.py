@@ -102,11 +102,15 @@ def check_faults(table_files) -> list[str]:
     faults = []
     for rf in table_files:
         copied_from = ((rf.data or {}).get("review") or {}).get("copied_from", "the year before")
+        year = rf.data.get("tax_year", "this year")
         for p in pending_of(rf):
-            what = f"indexed for inflation ({p.why})" if p.key != "source" else p.why
+            if p.key == "source":
+                what = (f"names where {copied_from}'s figures come from; edit it to the source of {year}'s "
+                        f"(the Revenue Procedure for {year})")
+            else:
+                what = f"indexed for inflation ({p.why}); edit it to the figure for {year}"
             faults.append(f"{p.file}:{p.line}: {p.table}.{p.key}: review pending: {_short(p.copied)} was copied from "
-                          f"{copied_from} and is {what}; edit it to the figure for "
-                          f"{rf.data.get('tax_year', 'this year')}, or confirm it with "
+                          f"{copied_from} and {'is ' if p.key != 'source' else ''}{what}, or confirm it with "
                           f"`recapture rules review {p.file} {p.key} --confirm`")
     return faults
 
