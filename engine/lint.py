@@ -868,7 +868,6 @@ def shape_faults(rf, values, shape, base=("values",)) -> list[str]:
     undeclared values)."""
     faults = []
     nodes = value_nodes(values, base)
-    by_path = {n.path: n for n in nodes}
     covered = set()
     for pattern, decl in shape.items():
         segs = pattern_segments(pattern)
@@ -912,7 +911,6 @@ def shape_faults(rf, values, shape, base=("values",)) -> list[str]:
             continue
         faults.append(f"{at(rf, n.raw)}: {key_text(n.path)}: not declared in the table's shape "
                       "(a misspelt key, or a value to declare under shape:)")
-    del by_path
     return faults
 
 
@@ -1054,7 +1052,9 @@ def table_file_faults(rf) -> list[str]:
             reason = citation_fault(n.source)
             if reason:
                 faults.append(f"{at(rf, n.raw[:-1] + ('source',))}: {key_text(n.path)}.source: {reason}")
-    faults += breakdown_faults(rf, values, d.get("breakdown"))
+    shape = d.get("shape") if isinstance(d.get("shape"), dict) else {}
+    if not any(str(p).startswith("<") for p in shape):      # the shape says it already
+        faults += breakdown_faults(rf, values, d.get("breakdown"))
     if d.get("shape"):
         faults += shape_faults(rf, values, d["shape"])
     elif "tax_year" in d:

@@ -81,11 +81,11 @@ def indexed_citation(doc, key) -> str:
 def pending_of(rf) -> list[Pending]:
     """The values of one table file still awaiting review (a RuleFile: .path, .data, .lines)."""
     doc = rf.data or {}
-    review = doc.get("review")
-    if not isinstance(review, dict):
+    review = doc.get("review") if isinstance(doc, dict) else None
+    if not isinstance(review, dict) or not isinstance(review.get("pending"), dict):
         return []
     out = []
-    for key, copied in (review.get("pending") or {}).items():
+    for key, copied in review["pending"].items():
         key = str(key)
         now = _current(doc, key)
         if now is _MISSING or not _same(now, copied):
@@ -274,11 +274,13 @@ def confirm(library, target: str, key: str | None = None, do_confirm: bool = Fal
     files = _targets(library, target)
     out = []
     matched = 0
+    root = library.root.resolve()
     for path in files:
-        rf = _read(library.root, path)
-        doc = rf.data or {}
-        review = doc.get("review") or {}
-        marks = {str(k): v for k, v in (review.get("pending") or {}).items()}
+        rf = _read(root, path)
+        doc = rf.data if isinstance(rf.data, dict) else {}
+        review = doc.get("review") if isinstance(doc.get("review"), dict) else {}
+        pending = review.get("pending") if isinstance(review.get("pending"), dict) else {}
+        marks = {str(k): v for k, v in pending.items()}
         if not marks:
             continue
         pend = {p.key: p for p in pending_of(rf)}
@@ -308,11 +310,14 @@ def _targets(library, target: str) -> list[Path]:
     from .yamlio import InputError
     p = Path(target)
     candidates = [p] if p.is_absolute() else [Path.cwd() / p, library.root / p]
+    tables = (library.root / "tables").resolve()
     for c in candidates:
-        if c.is_dir():
-            return sorted(c.glob("*.yaml"))
-        if c.is_file():
-            return [c]
+        if not (c.is_dir() or c.is_file()):
+            continue
+        c = c.resolve()
+        if c != tables and tables not in c.parents:
+            raise InputError("rules review", "FILE", f"{target} is not in the tables of {library.root}")
+        return sorted(c.glob("*.yaml")) if c.is_dir() else [c]
     raise InputError("rules review", "FILE", f"no table file or year folder {target}")
 
 

@@ -32,7 +32,7 @@ BAD_EDITS = [
      "    - {over: 41775, rate: 0.22}", "    - {over: 4177, rate: 0.22}",
      "{over: 0, rate: 0.10}", "bracket [2] starts over 4177, not above the bracket before it (10275): brackets ascend"),
     ("a filing status missing", "tables/years/2021/capital_loss_limit.yaml", "  married_separate: 1500\n", "",
-     "  single: 3000", "values: no value for married_separate (breakdown: [filing_status] names every filing_status)"),
+     "  single: 3000", "values: no value for married_separate (the shape declares every filing_status: <filing_status>)"),
     ("a rate above 1", "tables/years/2020/corporate_rate.yaml", "  rate: 0.21", "  rate: 21",
      "rate: 21", "rate: 21 is out of range: a rate (a decimal fraction from 0 to 1), from 0 to 1; write 21% as 0.21"),
     ("an indexed amount going down", "tables/years/2024/ordinary_brackets.yaml",
