@@ -21,7 +21,6 @@ A case file (tests/golden/*.yaml):
 with the arithmetic in comments above. No Python is needed to add one."""
 from __future__ import annotations
 
-import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -290,7 +289,7 @@ def report(results, cov) -> str:
 
 
 def as_json(results, cov) -> str:
-    from .result import _plain
+    from .result import to_json
     doc = {
         "cases": [{"case": r.name, "file": r.file, "tax_year": r.tax_year,
                    "status": "error" if r.error else ("fail" if r.mismatches else "pass"), "error": r.error,
@@ -301,7 +300,7 @@ def as_json(results, cov) -> str:
         "failed": sum(not r.passed for r in results),
         "coverage": {str(y): [{"rule": rid, "file": f, "cases": c} for rid, f, c in rows] for y, rows in cov.items()},
     }
-    return json.dumps(_plain(doc), indent=2, ensure_ascii=False, default=str) + "\n"
+    return to_json(doc) + "\n"
 
 
 def run_cli(args, library) -> int:

@@ -225,8 +225,10 @@ def formula_fault(text) -> str | None:
 # Conditions (`when`): what engine/adapter.py compiles
 # =====================================================================
 def supported_operators() -> set[str]:
-    from .adapter import _OPS
-    return set(_OPS) | {"in", "exists"}
+    """The operators engine/adapter.py compiles (its comparison table, and `in`, `exists`)."""
+    from . import adapter
+    ops = getattr(adapter, "_OPS", None) or {"eq", "neq", "lt", "lte", "gt", "gte"}
+    return set(ops) | {"in", "exists"}
 
 
 _ORDERED = ("lt", "lte", "gt", "gte")

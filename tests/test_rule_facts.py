@@ -76,3 +76,46 @@ def test_dead_rule_reasoning():
                                    {"placed_in_service": {"lt": "2018-01-01"}}], "asset")
     assert not lint.never_matches([{"filing_status": "none"}], "return")          # a corporation's
     assert lint.never_matches([{"filing_status": "married_jointly"}], "return")
+
+
+def test_every_condition_rules_check_accepts_compiles_and_matches():
+    """What `rules check` lets through, the adapter compiles and durable-rules runs: each operator
+    on a field, in one ruleset, against facts that match and facts that do not."""
+    from recapture.adapter import QuietHost, Ruleset, compile_pattern
+    from recapture.library import RuleFile
+
+    cases = [  # (condition, value that matches, value that does not)
+        ({"f": "a"}, "a", "b"), ({"f": True}, True, False), ({"f": 5}, 5, 6),
+        ({"f": {"eq": "a"}}, "a", "b"), ({"f": {"neq": "a"}}, "b", "a"),
+        ({"f": {"lt": "2018-01-01"}}, "2017-12-31", "2018-01-01"), ({"f": {"lte": 5}}, 5, 6),
+        ({"f": {"gt": 5}}, 6, 5), ({"f": {"gte": "2018-01-01"}}, "2018-01-01", "2017-12-31"),
+        ({"f": {"in": ["a", "b"]}}, "b", "c"), ({"f": {"exists": True}}, "x", None),
+        ({"f": {"exists": False}}, None, "x"), ({"f": {"gte": 1, "lt": 3}}, 2, 3),
+    ]
+    rf = RuleFile("rules/x.yaml", "sha256:0", {}, {})
+    for cond, _, _ in cases:
+        assert lint.condition_faults(rf, ["when", "all"], [cond], None, against_facts=False) == [], cond
+    assert lint.condition_faults(rf, ["when", "all"], [{"$lt": 5}], None, against_facts=False)
+    assert lint.condition_faults(rf, ["when", "all"], [{"f": {"lt": [1]}}], None, against_facts=False)
+    assert lint.condition_faults(rf, ["when", "all"], [{"f": {"in": [{"x": 1}]}}], None, against_facts=False)
+
+    fired = []
+    rules = [{"id": f"r{i}", "priority": 1, "pattern": compile_pattern("t", [cond]),
+              "action": (lambda i: lambda ctx, fact, c: fired.append((i, fact["id"])))(i)}
+             for i, (cond, _, _) in enumerate(cases)]
+    ruleset = Ruleset(QuietHost(), "lint_operators", rules)
+    facts = []
+    for i, (_, yes, no) in enumerate(cases):
+        for tag, v in (("yes", yes), ("no", no)):
+            fact = {"type": "t", "id": f"{i}-{tag}"}
+            if v is not None:
+                fact["f"] = v
+            facts.append(fact)
+
+    class Ctx:
+        errors, refusals = [], []
+    ruleset.run(facts, Ctx())
+    assert Ctx.errors == []
+    for i in range(len(cases)):
+        assert (i, f"{i}-yes") in fired, cases[i]
+        assert (i, f"{i}-no") not in fired, cases[i]
