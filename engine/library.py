@@ -224,7 +224,7 @@ class Library:
             if Path(rf.path).stem != rf.data.get("table"):
                 faults.append(f"{rf.path}:{_line(rf, ['table'])}: table {rf.data.get('table')!r} is not named after its file")
         if not faults:
-            from .lint import table_file_faults  # types, ranges, completeness (percentage tables too)
+            from .shapes import table_file_faults  # types, ranges, completeness (percentage tables too)
             faults += table_file_faults(rf)
         return faults
 
@@ -318,7 +318,7 @@ class Library:
             if used:
                 law.files[rf.path] = rf.sha256
         if not faults:
-            from .lint import law_faults  # between the year's tables (percentage columns and conventions)
+            from .shapes import law_faults  # between the year's tables (percentage columns and conventions)
             faults += law_faults(law)
         if faults:
             raise RulesError(faults)

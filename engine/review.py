@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .lint import at, is_number, key_text, matches, parse_key, pattern_segments, value_nodes
+from .shapes import at, is_number, key_text, matches, parse_key, pattern_segments, value_nodes
 
 BLOCK_HEAD = "# Review: values copied by `recapture rules new-year`"
 

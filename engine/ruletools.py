@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .library import Library, RulesError, _read, in_force
-from .lint import is_number, key_text, matches, pattern_segments, value_nodes
+from .shapes import is_number, key_text, matches, pattern_segments, value_nodes
 from .yamlio import InputError
 
 
