@@ -178,7 +178,7 @@ class Library:
     def check(self) -> list[str]:
         """Every fault in every rule and table file, as `file:line: reason`."""
         faults = []
-        tables, rules = [], []          # the files that read and pass their own checks
+        tables, rules = [], []          # the files that read (rules: that pass their schema)
         from . import lint, review
         for path in self.table_files(None):
             f, rf = self._checked(path, self._check_table)
