@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .formula import FormulaError, evaluate, parse, round_cents
+from .messages import render as render_message
 from .workbook import EntityScope
 
 
@@ -57,28 +58,12 @@ def compute(ctx, rule, fact, closure):
             f.set(name, f.eval(formula), line)
         for w in params.get("warn") or []:
             if f.eval(w["when"]):
-                values = {**f.entity.values}
-                ctx.book.warn(w["message"].format_map(_Fmt(values, f.entity.id)))
+                # named values of the fact only, never str.format (engine/templates.py)
+                ctx.book.warn(render_message(w["message"], f.entity.values, f.entity.id))
         if params.get("emit"):
             _emit(f, params["emit"], closure)
     finally:
         f.record()
-
-
-class _Fmt(dict):
-    """A warning's {name}s, each printed as what it is (money as 1,234.56, a date
-    as a date: tables/presentation/labels.yaml), never as the facts happened to
-    write it: 60000 and "60000.00" give the same warning."""
-
-    def __init__(self, values, id):
-        super().__init__(values, id=id)
-
-    def __getitem__(self, key):
-        from .formats import value
-        return value(key, super().__getitem__(key))
-
-    def __missing__(self, key):
-        return "{" + key + "}"
 
 
 def _emit(f, spec, closure):

@@ -101,15 +101,18 @@ def input_name(facts_or_path) -> str:
     return "<text>"
 
 
-def evaluate_facts(facts: dict, name: str, lib) -> dict:
+def evaluate_facts(facts: dict, name: str, lib, allow_unreviewed: bool = False) -> dict:
     """Evaluate a normalised fact set; every user or rules fault becomes a RecaptureError
-    (exit 2 or 3) naming `name` and the JSON path. The plain result dict."""
+    (exit 2 or 3) naming `name` and the JSON path. The plain result dict. A tax year whose
+    values await review (engine/review.py) is refused unless allow_unreviewed."""
     from .evaluate import EvaluationError, Unsupported
     from .library import RulesError
-    from .tax import evaluate_return
+    from .review import Unreviewed, evaluate_reviewed
     from .yamlio import InputError
     try:
-        return evaluate_return(facts, lib)
+        return evaluate_reviewed(facts, lib, allow_unreviewed)
+    except Unreviewed as e:
+        raise RecaptureError.of(EXIT_RULES, name, [("tax_year", line) for line in e.lines]) from None
     except InputError as e:
         raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
     except Unsupported as e:
@@ -120,7 +123,7 @@ def evaluate_facts(facts: dict, name: str, lib) -> dict:
         raise RecaptureError.of(EXIT_RULES, name, [(None, f"the rules failed: {e}")]) from None
 
 
-def evaluate_guarded(name: str, load_facts, lib) -> dict:
+def evaluate_guarded(name: str, load_facts, lib, allow_unreviewed: bool = False) -> dict:
     """Evaluate what `load_facts()` returns (a normalised fact set), as `evaluate_facts`."""
     from .facts import TAX_YEAR_CHECK, FactErrors
     from .yamlio import InputError
@@ -133,7 +136,7 @@ def evaluate_guarded(name: str, load_facts, lib) -> dict:
         raise RecaptureError.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
     finally:
         TAX_YEAR_CHECK.reset(token)
-    return evaluate_facts(facts, name, lib)
+    return evaluate_facts(facts, name, lib, allow_unreviewed)
 
 
 class Result(dict):
@@ -160,12 +163,15 @@ class Result(dict):
         return html_summary(self)
 
 
-def evaluate(facts_or_path, tax_year: int | None = None, rules_dir=None, *, name: str | None = None) -> Result:
+def evaluate(facts_or_path, tax_year: int | None = None, rules_dir=None, *, name: str | None = None,
+             allow_unreviewed: bool = False) -> Result:
     """Evaluate one fact set (a path, a YAML/JSON text, or a dict) with the law of
-    its tax year (or `tax_year`, when given), from the shipped rules or `rules_dir`."""
+    its tax year (or `tax_year`, when given), from the shipped rules or `rules_dir`.
+    A tax year started by `rules new-year` whose values are not yet reviewed is refused
+    unless allow_unreviewed (then the result's warnings name those values)."""
     lib = library(rules_dir)
     name = name or input_name(facts_or_path)
-    return Result(evaluate_guarded(name, lambda: load(facts_or_path, name, tax_year), lib))
+    return Result(evaluate_guarded(name, lambda: load(facts_or_path, name, tax_year), lib, allow_unreviewed))
 
 
 def batch(inputs, rules_dir=None, workers: int = 1, scheduler: str | None = None):

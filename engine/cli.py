@@ -15,17 +15,17 @@ def _library(args):
     return api.library(getattr(args, "rules_dir", None))
 
 
-def evaluate_file(path: str, library, name: str | None = None) -> dict:
+def evaluate_file(path: str, library, name: str | None = None, allow_unreviewed: bool = False) -> dict:
     """Load, validate and evaluate one fact file: the result, or a Fault naming the file."""
     name = name or path
-    return api.evaluate_guarded(name, lambda: api.load(path, name), library)
+    return api.evaluate_guarded(name, lambda: api.load(path, name), library, allow_unreviewed)
 
 
 def cmd_evaluate(args):
     from .report import text_summary
     from .result import to_json
     library = _library(args)
-    results = [evaluate_file(f, library) for f in args.files]
+    results = [evaluate_file(f, library, allow_unreviewed=args.allow_unreviewed) for f in args.files]
     if args.format == "text":
         out = "\n\n".join(text_summary(r) for r in results) + "\n"
     else:
@@ -36,7 +36,7 @@ def cmd_evaluate(args):
 def cmd_explain(args):
     from .report import explain
     library = _library(args)
-    result = evaluate_file(args.file, library)
+    result = evaluate_file(args.file, library, allow_unreviewed=args.allow_unreviewed)
     _write(explain(result, args.format), getattr(args, "output", None))
 
 
@@ -69,9 +69,10 @@ def cmd_rules_list(args):
 
 
 def cmd_rules_diff(args):
+    from .library import RulesError
     from .ruletools import diff_years
     try:
-        print(diff_years(_library(args), args.year_a, args.year_b), end="")
+        print(diff_years(_library(args), args.year_a, args.year_b, args.format), end="")
     except InputError as e:
         raise Fault(EXIT_INPUT, [f"rules diff: {e.reason}"])
     except RulesError as e:
@@ -79,11 +80,49 @@ def cmd_rules_diff(args):
 
 
 def cmd_rules_new_year(args):
+    from .library import RulesError
     from .ruletools import new_year
     try:
         print(new_year(_library(args), args.year, args.from_year), end="")
     except InputError as e:
         raise Fault(EXIT_INPUT, [f"{e.file}: {e.path}: {e.reason}"])
+    except RulesError as e:
+        raise Fault(EXIT_RULES, e.faults)
+
+
+# -- the analyst's review of a new year and golden cases (engine/review.py, engine/cases.py) ----
+def cmd_rules_review(args):
+    from .library import RulesError
+    from .review import confirm
+    try:
+        print(confirm(_library(args), args.file, args.key, args.confirm), end="")
+    except InputError as e:
+        raise Fault(EXIT_INPUT, [f"{e.file}: {e.path}: {e.reason}"])
+    except RulesError as e:
+        raise Fault(EXIT_RULES, e.faults)
+
+
+def cmd_test_cases(args):
+    from .cases import run_cli
+    return run_cli(args, _library(args))
+
+
+def _analyst_commands(sub, rs, rules_dir):
+    """`rules review` and `test-cases`."""
+    v = rs.add_parser("review", help="show, or confirm, the values of a new tax year awaiting review")
+    v.add_argument("file", metavar="FILE", help="a table file, or a tax year folder (tables/years/2027)")
+    v.add_argument("key", nargs="?", metavar="KEY", help="one value, as rules check names it (single[1].over); "
+                   "default: every marked value of FILE")
+    v.add_argument("--confirm", action="store_true", help="the values are checked and unchanged: remove their marks")
+    rules_dir(v)
+    v.set_defaults(func=cmd_rules_review)
+    t = sub.add_parser("test-cases", help="run the golden cases (expected figures worked by hand) and show "
+                       "which rules they exercise")
+    t.add_argument("dir", nargs="?", metavar="DIR", help="a folder of case files (default: tests/golden of the "
+                   "rules folder, or of the current folder)")
+    t.add_argument("--format", choices=["text", "json"], default="text")
+    rules_dir(t)
+    t.set_defaults(func=cmd_test_cases)
 
 
 def cmd_batch(args):
@@ -122,6 +161,8 @@ def parser() -> argparse.ArgumentParser:
     rules_dir(e)
     e.add_argument("--format", choices=["json", "text"], default="json")
     e.add_argument("--output", metavar="PATH")
+    e.add_argument("--allow-unreviewed", action="store_true",
+                   help="evaluate a tax year whose values `rules new-year` copied and no one has reviewed yet")
     e.set_defaults(func=cmd_evaluate)
 
     x = sub.add_parser("explain", help="the audit report of one fact file")
@@ -129,6 +170,8 @@ def parser() -> argparse.ArgumentParser:
     rules_dir(x)
     x.add_argument("--format", choices=["text", "markdown", "html"], default="text")
     x.add_argument("--output", metavar="PATH")
+    x.add_argument("--allow-unreviewed", action="store_true",
+                   help="explain with a tax year whose copied values no one has reviewed yet")
     x.set_defaults(func=cmd_explain)
 
     b = sub.add_parser("batch", help="evaluate many fact sets: one result line per input, in input order")
@@ -171,6 +214,7 @@ def parser() -> argparse.ArgumentParser:
     d = rs.add_parser("diff", help="every rule and table value that differs between two tax years")
     d.add_argument("year_a", type=int, metavar="YEAR_A")
     d.add_argument("year_b", type=int, metavar="YEAR_B")
+    d.add_argument("--format", choices=["text", "markdown"], default="text")
     rules_dir(d)
     d.set_defaults(func=cmd_rules_diff)
     n = rs.add_parser("new-year", help="start a new tax year's files from an existing year's")
@@ -178,6 +222,7 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--from", dest="from_year", type=int, required=True, metavar="YEAR")
     rules_dir(n)
     n.set_defaults(func=cmd_rules_new_year)
+    _analyst_commands(sub, rs, rules_dir)
     return p
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from .yamlio import InputError, json_path, parse_yaml
 from .paths import LAW_ROOT, SCHEMAS
 
 ENV_RULES_DIR = "RECAPTURE_RULES_DIR"
+NO_YEARS = "tables/years: no tax year folders (each tax year's tables go in tables/years/<year>/)"
 
 
 def default_root() -> Path:
@@ -86,6 +88,22 @@ def _read(root: Path, path: Path) -> RuleFile:
     return RuleFile(rel, "sha256:" + hashlib.sha256(raw).hexdigest(), data, lines)
 
 
+_CHECK_READS: dict = {}
+
+
+def _read_for_check(root: Path, path: Path) -> RuleFile:
+    """`_read`, remembered by content for `check` (which never changes what it reads): checking
+    a copy of the law with one file edited parses only that file again."""
+    rel = path.relative_to(root).as_posix()
+    raw = path.read_bytes()
+    key = (rel, hashlib.sha256(raw).hexdigest())
+    if key not in _CHECK_READS:
+        if len(_CHECK_READS) > 4096:
+            _CHECK_READS.clear()
+        _CHECK_READS[key] = _read(root, path)
+    return _CHECK_READS[key]
+
+
 def _line(rf: RuleFile, path) -> int:
     path = tuple(path)
     while path and path not in rf.lines:
@@ -93,14 +111,19 @@ def _line(rf: RuleFile, path) -> int:
     return rf.lines.get(path, 1)
 
 
+def _as_written(message: str) -> str:
+    """A schema message with numbers as the file writes them (200.00, not Decimal('200.00'))."""
+    return re.sub(r"Decimal\('([^']*)'\)", r"\1", message)
+
+
 def _schema_faults(rf: RuleFile, schema_name: str) -> list[str]:
     faults = []
     v = _schema_validator(schema_name)
     for e in sorted(v.iter_errors(rf.data), key=lambda e: _line(rf, e.absolute_path)):
-        reason = e.message
+        reason = _as_written(e.message)
         if e.validator == "oneOf" and e.context:
             best = max(e.context, key=lambda c: len(c.absolute_path))
-            reason = f"{json_path(best.absolute_path)}: {best.message}" if best.absolute_path else best.message
+            reason = _as_written(f"{json_path(best.absolute_path)}: {best.message}" if best.absolute_path else best.message)
             faults.append(f"{rf.path}:{_line(rf, list(e.absolute_path) + list(best.absolute_path))}: {reason}")
             continue
         where = json_path(e.absolute_path)
@@ -109,6 +132,14 @@ def _schema_faults(rf: RuleFile, schema_name: str) -> list[str]:
 
 
 _LOADED: dict[tuple, "YearLaw"] = {}
+
+
+def _overlap(a, b) -> bool:
+    """Do two in_force spans share a tax year?"""
+    a, b = a or {}, b or {}
+    lo = max(a.get("from", 0), b.get("from", 0))
+    his = [x for x in (a.get("to"), b.get("to")) if x is not None]
+    return not his or lo <= min(his)
 
 
 def in_force(doc: dict, year: int) -> bool:
@@ -125,7 +156,10 @@ class Library:
             raise RulesError([f"{self.root}: no rules/ and tables/ folders here"])
 
     def years(self) -> list[int]:
-        return sorted(int(p.name) for p in (self.root / "tables" / "years").iterdir() if p.name.isdigit())
+        folder = self.root / "tables" / "years"
+        if not folder.is_dir():
+            return []
+        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit() and p.is_dir())
 
     def table_files(self, year: int | None = None) -> list[Path]:
         """Undated tables, and the year's tables (every year's when year is None)."""
@@ -145,27 +179,47 @@ class Library:
     def check(self) -> list[str]:
         """Every fault in every rule and table file, as `file:line: reason`."""
         faults = []
+        tables, rules = [], []          # the files that read (rules: that pass their schema)
+        from . import lint, review
         for path in self.table_files(None):
-            faults += self._check_table(path)
+            f, rf = self._checked(path, self._check_table)
+            faults += f
+            tables += [rf] if rf else []
         rule_ids = {}
         for path in self.rule_files():
-            faults += self._check_rules(path, rule_ids)
-        try:
-            years = self.years()
-        except FileNotFoundError:
-            years = []
+            f, rf = self._checked(path, lambda p, rf: self._check_rules(p, rule_ids, rf))
+            faults += f
+            rules += [rf] if rf and rf.__dict__.get("_schema_ok") else []
+        years = self.years()
         if not years:
-            faults.append("tables/years: no tax year folders")
-        from .strategies import check as check_strategies  # rules/strategies/*.yaml (what-if), engine/strategies.py
+            faults.append(NO_YEARS)
+        # checks across files (engine/lint.py), values awaiting review (engine/review.py),
+        # and the what-if strategies (rules/strategies/*.yaml, engine/strategies.py)
+        from .strategies import check as check_strategies
+        valid = [rf for rf in tables if rf.__dict__.get("_schema_ok")]
+        faults += lint.library_faults(self, rules, valid, tables)
+        faults += review.check_faults(valid)
         faults += check_strategies(self.root)
-        return faults
+        return list(dict.fromkeys(faults))
 
-    def _check_table(self, path) -> list[str]:
+    def _checked(self, path, check):
         try:
-            rf = _read(self.root, path)
+            rf = _read_for_check(self.root, path)
+        except RulesError as e:
+            return e.faults, None
+        if check == self._check_table:     # depends on the file alone: remembered with it
+            if "_table_faults" not in rf.__dict__:
+                rf.__dict__["_table_faults"] = check(path, rf)
+            return list(rf.__dict__["_table_faults"]), rf
+        return check(path, rf), rf
+
+    def _check_table(self, path, rf=None) -> list[str]:
+        try:
+            rf = rf or _read(self.root, path)
         except RulesError as e:
             return e.faults
         faults = _schema_faults(rf, "table.schema.json")
+        rf.__dict__["_schema_ok"] = not faults   # for the checks across files (`check`)
         parts = Path(rf.path).parts
         if not faults and "years" in parts:
             year = parts[parts.index("years") + 1]
@@ -173,27 +227,33 @@ class Library:
                 faults.append(f"{rf.path}:{_line(rf, ['tax_year'])}: tax_year {rf.data.get('tax_year')} is not the folder's year {year}")
             if Path(rf.path).stem != rf.data.get("table"):
                 faults.append(f"{rf.path}:{_line(rf, ['table'])}: table {rf.data.get('table')!r} is not named after its file")
-        if not faults and "rows" in rf.data:
-            width = len(rf.data["columns"])
-            for year, row in rf.data["rows"].items():
-                if len(row) != width:
-                    faults.append(f"{rf.path}:{_line(rf, ['rows', year])}: row {year} has {len(row)} values for {width} columns")
+        if not faults:
+            from .shapes import table_file_faults  # types, ranges, completeness (percentage tables too)
+            faults += table_file_faults(rf)
         return faults
 
-    def _check_rules(self, path, rule_ids) -> list[str]:
+    def _check_rules(self, path, rule_ids, rf=None) -> list[str]:
         from .actions import ACTIONS, check_params
         try:
-            rf = _read(self.root, path)
+            rf = rf or _read(self.root, path)
         except RulesError as e:
             return e.faults
         faults = _schema_faults(rf, "rules.schema.json")
+        rf.__dict__["_schema_ok"] = not faults   # for the checks across files (`check`)
+        if faults:
+            return faults
+        from .lint import rule_file_faults  # conditions, formula size, unknown keys, templates: before any parse
+        faults = rule_file_faults(rf)
         if faults:
             return faults
         for i, rule in enumerate(rf.data.get("rules", [])):
             at = f"{rf.path}:{_line(rf, ['rules', i])}"
-            if rule["id"] in rule_ids:
-                faults.append(f"{at}: rule id {rule['id']!r} is also in {rule_ids[rule['id']]}")
-            rule_ids[rule["id"]] = rf.path
+            # one id may have versions for different tax years (in_force spans that do not overlap)
+            for other, span in rule_ids.get(rule["id"], []):
+                if _overlap(span, rule.get("in_force")):
+                    faults.append(f"{at}: rule id {rule['id']!r} is also in {other}, in force in the same tax years")
+                    break
+            rule_ids.setdefault(rule["id"], []).append((rf.path, rule.get("in_force")))
             if rule["action"] not in ACTIONS:
                 faults.append(f"{rf.path}:{_line(rf, ['rules', i, 'action'])}: unknown action {rule['action']!r}; "
                               f"the library has: {', '.join(sorted(ACTIONS))}")
@@ -228,11 +288,13 @@ class Library:
     def tax_year_fault(self, year) -> str | None:
         """Why a fact set cannot be evaluated for `year` (no tables for it), or None."""
         years = self.years()
-        if year in years:
-            return None
+        if not years or year in years:
+            return None  # no year folders at all is a fault of the law (_load_year), not of the facts
         return f"no tables for tax year {year}; the years that exist are {', '.join(map(str, years))}"
 
     def _load_year(self, year: int) -> YearLaw:
+        if not self.years():
+            raise RulesError([NO_YEARS])
         fault = self.tax_year_fault(year)
         if fault:
             raise InputError("", "tax_year", fault)
@@ -265,6 +327,9 @@ class Library:
                 used = True
             if used:
                 law.files[rf.path] = rf.sha256
+        if not faults:
+            from .shapes import law_faults  # between the year's tables (percentage columns and conventions)
+            faults += law_faults(law)
         if faults:
             raise RulesError(faults)
         return law
