@@ -193,7 +193,10 @@ def formula_fault(text) -> str | None:
 # =====================================================================
 def supported_operators() -> set[str]:
     """The operators engine/adapter.py compiles (its comparison table, and `in`, `exists`)."""
-    from . import adapter
+    try:
+        from . import adapter
+    except ImportError:  # no rule engine installed: `rules check` still runs (engine/rule_engine.py)
+        adapter = None
     ops = getattr(adapter, "_OPS", None) or {"eq", "neq", "lt", "lte", "gt", "gte"}
     return set(ops) | {"in", "exists"}
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from recapture import api, templates
+from recapture import api
+from recapture import messages as templates
 from recapture.errors import RecaptureError
 from recapture.library import Library
 
@@ -287,7 +288,9 @@ def test_a_missing_tables_years_folder_is_a_clear_fault(tmp_path, cli):
 # -- warning templates at run time ----------------------------------------------------------
 def test_templates_print_named_values_only():
     values = {"deferred_gain": Decimal("12345.678"), "basis": Decimal("100")}
-    assert templates.render("{id}: {deferred_gain} deferred", values, "property:a") == "property:a: 12345.678 deferred"
+    # a value prints by its unit in tables/presentation/labels.yaml: deferred_gain is money
+    # (thousands separators; a figure the law has not rounded keeps every digit)
+    assert templates.render("{id}: {deferred_gain} deferred", values, "property:a") == "property:a: 12,345.678 deferred"
     assert templates.render("{deferred_gain:,.2f}", values, "x") == "12,345.68"
     # not allowed: left as written, never passed to str.format
     assert templates.render("{id.__class__.__mro__}", values, "x") == "{id.__class__.__mro__}"

@@ -157,7 +157,11 @@ def test_installed_command_reads_an_analysts_fork(installed, elsewhere):
     for top in ("rules", "tables"):
         shutil.copytree(ROOT / top, fork / top)
     niit = fork / "tables" / "years" / "2025" / "niit.yaml"
-    niit.write_text(niit.read_text(encoding="utf-8").replace("rate: 0.038", "rate: 0.05"), encoding="utf-8")
+    # an analyst's change of a fixed rate names the law that changed it (rules check insists)
+    niit.write_text(niit.read_text(encoding="utf-8").replace("rate: 0.038", "rate: 0.05")
+                    .replace('rate: {type: rate, fixed: "IRC §1411(a)(1)"}',
+                             'rate: {type: rate, fixed: "IRC §1411(a)(1) as amended by a hypothetical law"}'),
+                    encoding="utf-8")
 
     # the shipped law's figures: the same bytes installed or here (the test above)
     shipped = json.loads(recapture.evaluate(elsewhere / "duplex.yaml").to_json())
