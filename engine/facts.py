@@ -356,6 +356,13 @@ def load_facts(path, name: str | None = None, limits: Limits | None = None, regu
     return parse_facts(data, name, limits)
 
 
+def load_facts_bytes(raw: bytes, name: str, as_json: bool | None = None, limits: Limits | None = None) -> dict:
+    """A fact set from bytes (a .jsonl line: as_json=True; standard input: by its first character)."""
+    from .yamlio import decode, parse_document
+    data, _ = parse_document(decode(raw, name), name, limits, as_json)
+    return parse_facts(data, name, limits)
+
+
 def load_facts_text(text: str, name: str, as_json: bool = True, limits: Limits | None = None) -> dict:
     data, _ = (parse_json if as_json else parse_yaml)(text, name, limits)
     return parse_facts(data, name, limits)
