@@ -63,9 +63,11 @@ def load(facts_or_path, name: str | None = None, tax_year: int | None = None, li
     escapes as another exception: a fault of the engine itself is a RecaptureError
     with code 3 that says so."""
     from .facts import parse_facts
+    from .limits import current
     from .yamlio import InputError, decode, load_document, parse_document
     name = name or input_name(facts_or_path)
     with _boundary(name):
+        limits = limits or current()
         if isinstance(facts_or_path, Mapping):
             data = _plain_input(facts_or_path)
         elif isinstance(facts_or_path, (bytes, bytearray)):

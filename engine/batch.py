@@ -177,7 +177,7 @@ def _jsonl(path: str, limits: Limits):
                                                     f"(limit file_bytes)")
                 continue
             if raw.strip():
-                yield f"{name}:{lineno}", "line", raw
+                yield f"{name}:{lineno}", "line", raw.rstrip(b"\r\n")
 
 
 # -- evaluating one item (in a worker, or here) ---------------------------------
@@ -356,17 +356,30 @@ class _Worker:
         self.conn.close()
 
 
+def _start_method(fork: bool) -> str:
+    """`fork` when asked for (the command: one thread, nothing but imports to copy) and safe
+    (POSIX, this process has no other thread), with the engine's modules imported first so
+    that every worker, and every worker that replaces one, starts at once; `spawn` otherwise
+    (the API, called from a program that may have threads)."""
+    import multiprocessing
+    import threading
+    if fork and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        from . import api, facts, tax  # noqa: F401 - imported once, shared by every worker
+        return "fork"
+    return "spawn"
+
+
 class Pool:
     """`workers` processes evaluating items; outcomes come back in input order.
     Each worker has at most `depth` items in flight (one evaluated, the rest
     waiting in its pipe), and the batch reads at most `window` items ahead of the
     oldest one not yet written, so memory stays bounded whatever the input."""
 
-    def __init__(self, job: Job, workers: int, depth: int = 2, window: int | None = None):
+    def __init__(self, job: Job, workers: int, depth: int = 2, window: int | None = None, fork: bool = False):
         import multiprocessing
         self.job, self.n, self.depth = job, max(1, workers), depth
         self.window = window or max(16, 8 * self.n)
-        self.mp = multiprocessing.get_context("spawn")
+        self.mp = multiprocessing.get_context(_start_method(fork))
         self.workers: list[_Worker] = []
         self.deaths_in_a_row = 0
 
@@ -535,14 +548,14 @@ def _dask(items, job: Job, address: str):
         client.close()
 
 
-def outcomes(items, job: Job, workers: int = 1, scheduler: str | None = None):
+def outcomes(items, job: Job, workers: int = 1, scheduler: str | None = None, fork: bool = False):
     """The ordered stream of (seq, item, outcome) (and None when it is about to wait)."""
     if scheduler:
         yield from _dask(items, job, scheduler)
     elif workers <= 0:
         yield from _in_process(items, job)
     else:
-        with Pool(job, workers) as pool:
+        with Pool(job, workers, fork=fork) as pool:
             yield from pool.outcomes(items)
 
 
@@ -621,7 +634,7 @@ def run_batch(args, library=None) -> int:
     last_flush = time.monotonic()
     workers = getattr(args, "workers", 1)
     try:
-        for entry in outcomes(items, job, 1 if workers is None else workers, args.scheduler):
+        for entry in outcomes(items, job, 1 if workers is None else workers, args.scheduler, fork=True):
             now = time.monotonic()
             if entry is None:
                 if now - last_flush > 0.2 or len(out.buf) > (1 << 20):

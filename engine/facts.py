@@ -148,9 +148,12 @@ def structure_errors(data, name, limits: Limits | None = None, most: int = 20) -
         if isinstance(node, dict):
             children = []
             for k, v in node.items():
-                if isinstance(k, str) and (len(k) > max_chars or _SURROGATE.search(k)):
-                    out.append(InputError(name, json_path(path), f"a key of {len(k):,} characters or not valid "
-                                                                 f"Unicode (limit string_chars)"))
+                if isinstance(k, str) and len(k) > max_chars:
+                    out.append(InputError(name, json_path(path), f"a key of {len(k):,} characters, more than the "
+                                                                 f"limit of {max_chars:,} (limit string_chars)"))
+                    break
+                if isinstance(k, str) and _SURROGATE.search(k):
+                    out.append(InputError(name, json_path(path), "a key that is not valid Unicode (a lone surrogate)"))
                     break
                 children.append((v, path + (k,), depth + 1))
             stack.extend(reversed(children))
@@ -226,6 +229,10 @@ def normalise(data: dict, name: str) -> dict:
                 "bonus_depreciation", "section_179")})
             if imp["id"] in seen:
                 raise InputError(name, f"{where}.improvements[{j}].id", f"{imp['id']!r} is used twice")
+            if imp["id"] in ("land", "building"):
+                raise InputError(name, f"{where}.improvements[{j}].id", f"{imp['id']!r} names a part of every "
+                                 f"property (disposition.allocation gives land and building their prices): "
+                                 f"call the improvement something else")
             seen.add(imp["id"])
             at = f"{where}.improvements[{j}]"
             _check_basis(imp, imp["cost"], at, name, "its cost")

@@ -28,7 +28,7 @@ from yaml import events as ev
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import one_line
-from .limits import Limits, current
+from .limits import DEFAULT, Limits, current
 
 
 class InputError(Exception):
@@ -258,8 +258,9 @@ def _attach(stack, node, size, name):
 
 def parse_yaml(text: str, name: str, limits: Limits | None = None):
     """Return (data, lines). Raises InputError naming the line of a syntax error
-    or of the limit an input goes beyond."""
-    limits = limits or current()
+    or of the limit an input goes beyond. Without `limits`, the default limits
+    (rule files are read so: a user's --limit never changes how the law loads)."""
+    limits = limits or DEFAULT
     _check_text(text, name, limits)
     try:
         loader = PARSER(text)
@@ -289,7 +290,7 @@ def _json_int(text):
 
 
 def parse_json(text: str, name: str, limits: Limits | None = None):
-    limits = limits or current()
+    limits = limits or DEFAULT
     _check_text(text, name, limits)
     try:
         return json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=_no_constant), {}
@@ -404,8 +405,10 @@ def read_text(path: Path, name: str | None = None, limits: Limits | None = None)
 
 
 def load_document(path: Path, name: str | None = None, limits: Limits | None = None, regular_only: bool = False):
-    """Load a JSON or YAML file (by its ending; YAML otherwise): (data, lines)."""
+    """Load a JSON or YAML file (by its ending; YAML otherwise): (data, lines), within
+    `limits` (the process's limits by default: this reads a user's files)."""
     name = name or str(path)
+    limits = limits or current()
     text = decode(read_bytes(path, name, limits, regular_only), name)
     if str(path).endswith(".json"):
         return parse_json(text, name, limits)
