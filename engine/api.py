@@ -230,12 +230,15 @@ def evaluate(facts_or_path, tax_year: int | None = None, rules_dir=None, *, name
     return Result(evaluate_facts(load(facts_or_path, name, tax_year, limits), name, lib))
 
 
-def batch(inputs, rules_dir=None, workers: int = 1, scheduler: str | None = None):
+def batch(inputs, rules_dir=None, workers: int = 1, scheduler: str | None = None, *, limits=None):
     """Evaluate many fact sets (paths, folders, globs, .jsonl files, texts or dicts),
     in input order. Yields (name, Result) for each evaluated input and
-    (name, RecaptureError) for each one that failed; one bad input never stops the others."""
+    (name, RecaptureError) for each one that failed; one bad input never stops the others.
+    workers=1 evaluates in this process; workers=N uses N worker processes (a worker
+    that dies or passes `limits.seconds` on an input makes that input's error, and is
+    replaced); `scheduler` a running Dask cluster. The inputs are read as they are needed."""
     from .batch import iter_results
-    yield from iter_results(inputs, rules_dir=rules_dir, workers=workers, scheduler=scheduler)
+    yield from iter_results(inputs, rules_dir=rules_dir, workers=workers, scheduler=scheduler, limits=limits)
 
 
 def whatif(facts_or_path, vary=(), rules_dir=None, **options):

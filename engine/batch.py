@@ -336,10 +336,10 @@ class _Worker:
         self.ready = False
 
     def send(self, seq, item):
+        self.conn.send((seq, item))  # raises if the worker is gone: then it never had the item
         if not self.inflight:
             self.started = time.monotonic()
         self.inflight.append((seq, item))
-        self.conn.send((seq, item))
 
     def stop(self, kill=False):
         try:
@@ -424,6 +424,7 @@ class Pool:
                     try:
                         w.send(seq, item)
                     except (OSError, ValueError):
+                        retry.appendleft((seq, item))
                         break  # dead: found below
             while next_out in ready:
                 item, outcome = ready.pop(next_out)

@@ -106,20 +106,33 @@ else:
     PARSER = _PureParser
 
 
+def _libyaml_limits_nesting() -> bool:
+    """libyaml 0.2.5 and later refuse nesting beyond 1,000 levels; before, its composer
+    (recursive C) could exhaust the stack, so events are composed here instead."""
+    try:
+        from yaml._yaml import get_version
+        return tuple(get_version()) >= (0, 2, 5)
+    except Exception:  # noqa: BLE001 - any doubt: compose here
+        return False
+
+
+# libyaml's composer (the fastest correct way: its nodes, then `_walk`) when it limits
+# nesting; libyaml's events composed by `_compose` otherwise; the pure parser without libyaml.
+_FAST = PARSER if PARSER is not _PureParser and _libyaml_limits_nesting() else None
+
+
 # -- composition with limits -----------------------------------------------
-class _Frame:
-    __slots__ = ("node", "path", "items", "key", "size", "keys", "mapping", "anchor")
-
-    def __init__(self, node, path, mapping, anchor):
-        self.node, self.path, self.mapping, self.anchor = node, path, mapping, anchor
-        self.items, self.key, self.size, self.keys = [], None, 1, {} if mapping else None
+# A collection being composed is a list: [node, path, items, mapping?, key part
+# for the next value (None: a key comes next), size in nodes with aliases
+# expanded, keys seen {(tag, text): line}, anchor].
+_NODE, _PATH, _ITEMS, _MAP, _NEXT, _SIZE, _KEYS, _ANCHOR = range(8)
 
 
-def _key(node):
+def _key_part(node):
     """A mapping key as the line map names it: ints for int keys (years), the text otherwise."""
     if type(node) is not ScalarNode:
         return "<key>"
-    if node.tag.endswith(":int"):
+    if node.tag == "tag:yaml.org,2002:int":
         try:
             return int(node.value)
         except ValueError:
@@ -132,31 +145,49 @@ def _compose(loader, name, limits: Limits):
     from the parser's events without recursion, within the limits."""
     get, resolve = loader.get_event, loader.resolve
     get()  # stream start
-    first = get()
-    if isinstance(first, ev.StreamEndEvent):
+    if isinstance(get(), ev.StreamEndEvent):
         return None, {}
+    Scalar, Alias, SeqStart, MapStart = ev.ScalarEvent, ev.AliasEvent, ev.SequenceStartEvent, ev.MappingStartEvent
+    SeqEnd, MapEnd, DocEnd = ev.SequenceEndEvent, ev.MappingEndEvent, ev.DocumentEndEvent
     anchors, sizes, lines = {}, {}, {}
-    stack: list[_Frame] = []
+    stack = []
+    top = None
     repeated = 0
-    root = None
     max_depth, max_repeated = limits.depth, limits.yaml_aliases
-
-    def child_path():
-        if not stack:
-            return ()
-        top = stack[-1]
-        if not top.mapping:
-            return top.path + (len(top.items),)
-        if top.key is None:  # a key: not in the line map (its value is)
-            return None
-        return top.path + (_key(top.key),)
-
     while True:
         e = get()
         cls = type(e)
-        if cls is ev.ScalarEvent or cls is ev.AliasEvent:
-            path = child_path()
-            if cls is ev.AliasEvent:
+        if cls is SeqEnd or cls is MapEnd:
+            node = top[_NODE]
+            node.end_mark = e.end_mark
+            items = top[_ITEMS]
+            node.value = list(zip(items[0::2], items[1::2])) if top[_MAP] else items
+            size = top[_SIZE]
+            if top[_ANCHOR] is not None:
+                anchors[top[_ANCHOR]] = node
+                sizes[id(node)] = size
+            stack.pop()
+            top = stack[-1] if stack else None
+            path = None  # its line was recorded when it began
+        elif cls is Scalar or cls is Alias or cls is SeqStart or cls is MapStart:
+            # where this node goes: the path of a value, None for a mapping key
+            if top is None:
+                path = ()
+            elif top[_MAP]:
+                path = None if top[_NEXT] is None else top[_PATH] + (top[_NEXT],)
+            else:
+                path = top[_PATH] + (len(top[_ITEMS]),)
+            if cls is Scalar:
+                tag = e.tag
+                if tag is None or tag == "!":
+                    tag = resolve(ScalarNode, e.value, e.implicit)
+                node = ScalarNode(tag, e.value, e.start_mark, e.end_mark, style=e.style)
+                size = 1
+                if e.anchor is not None:
+                    _new_anchor(anchors, e)
+                    anchors[e.anchor] = node
+                    sizes[id(node)] = 1
+            elif cls is Alias:
                 node = anchors.get(e.anchor)
                 if node is None:
                     raise yaml.composer.ComposerError(
@@ -169,91 +200,140 @@ def _compose(loader, name, limits: Limits):
                                      f"{max_repeated} nodes (limit yaml_aliases; a document that expands "
                                      f"itself like this is refused)")
             else:
+                where = path if path is not None else top[_PATH]
+                if len(stack) >= max_depth:
+                    raise InputError(name, json_path(where), f"line {e.start_mark.line + 1}: nested more than "
+                                     f"{max_depth} levels deep (limit depth)")
+                mapping = cls is MapStart
+                kind = MappingNode if mapping else SequenceNode
                 tag = e.tag
                 if tag is None or tag == "!":
-                    tag = resolve(ScalarNode, e.value, e.implicit)
-                node = ScalarNode(tag, e.value, e.start_mark, e.end_mark, style=e.style)
-                size = 1
+                    tag = resolve(kind, None, e.implicit)
+                node = kind(tag, [], e.start_mark, None, flow_style=e.flow_style)
                 if e.anchor is not None:
-                    _anchor(anchors, sizes, e, e.anchor, node, size)
-        elif cls is ev.SequenceStartEvent or cls is ev.MappingStartEvent:
-            path = child_path()
-            is_key = path is None
-            if is_key:  # a collection as a mapping key
-                path = stack[-1].path
-            if len(stack) >= max_depth:
-                raise InputError(name, json_path(path), f"line {e.start_mark.line + 1}: nested more than "
-                                 f"{max_depth} levels deep (limit depth)")
-            mapping = cls is ev.MappingStartEvent
-            kind = MappingNode if mapping else SequenceNode
-            tag = e.tag
-            if tag is None or tag == "!":
-                tag = resolve(kind, None, e.implicit)
-            node = kind(tag, [], e.start_mark, None, flow_style=e.flow_style)
-            if e.anchor is not None and e.anchor in anchors:
-                _anchor(anchors, sizes, e, e.anchor, node, 0)
-            stack.append(_Frame(node, path, mapping, e.anchor))  # the anchor is defined when it ends
-            if not is_key:
+                    _new_anchor(anchors, e)  # defined when the collection ends: no alias into itself
+                if path is not None:
+                    lines[path] = e.start_mark.line + 1
+                frame = [node, where, [], mapping, None, 1, {} if mapping else None, e.anchor]
+                if top is not None:  # attached now, so that its parent sees the key or index taken
+                    _attach(top, node, 0, name)
+                stack.append(frame)
+                top = frame
+                continue
+            if path is not None:
                 lines[path] = e.start_mark.line + 1
-            continue
-        elif cls is ev.SequenceEndEvent or cls is ev.MappingEndEvent:
-            frame = stack.pop()
-            node = frame.node
-            node.end_mark = e.end_mark
-            if frame.mapping:
-                node.value = list(zip(frame.items[0::2], frame.items[1::2]))
-            else:
-                node.value = frame.items
-            size = frame.size
-            if frame.anchor is not None:
-                _anchor(anchors, sizes, e, frame.anchor, node, size)
-            _attach(stack, node, size, name)
-            if not stack:
-                root = node
-            continue
-        elif cls is ev.DocumentEndEvent:
+        elif cls is DocEnd:
             break
         else:  # cannot happen with a conforming parser
             raise yaml.composer.ComposerError(None, None, f"unexpected {cls.__name__}", e.start_mark)
-        if path is not None:
-            lines[path] = e.start_mark.line + 1
-        _attach(stack, node, size, name)
-        if not stack:
+        if top is None:
             root = node
+        elif cls is SeqEnd or cls is MapEnd:
+            top[_SIZE] += size  # the collection was attached when it began; now its size is known
+        else:
+            _attach(top, node, size, name)
     last = get()
     if not isinstance(last, ev.StreamEndEvent):
-        raise yaml.composer.ComposerError("expected a single document in the stream", None,
-                                          "but found another document", last.start_mark)
+        raise yaml.composer.ComposerError(None, None, "expected a single document, but found another document",
+                                          last.start_mark)
     return root, lines
 
 
-def _anchor(anchors, sizes, e, anchor, node, size):
-    """Define `anchor` (size 0: only test that it is new)."""
-    if anchor in anchors:
-        raise yaml.composer.ComposerError(None, None, f"found duplicate anchor {anchor[:40]!r}", e.start_mark)
-    if size:
-        anchors[anchor] = node
-        sizes[id(node)] = size
+def _new_anchor(anchors, e):
+    if e.anchor in anchors:
+        raise yaml.composer.ComposerError(None, None, f"found duplicate anchor {e.anchor[:40]!r}", e.start_mark)
 
 
-def _attach(stack, node, size, name):
-    if not stack:
+def _attach(top, node, size, name):
+    """`node` into the collection `top`: the next item, key or value."""
+    top[_ITEMS].append(node)
+    top[_SIZE] += size
+    if not top[_MAP]:
         return
-    top = stack[-1]
-    top.items.append(node)
-    top.size += size
-    if top.mapping:
-        if top.key is None:
-            top.key = node
-            if type(node) is ScalarNode and node.value != "<<":
-                k = (node.tag, node.value)
-                if k in top.keys:
-                    raise InputError(name, json_path(top.path + (_key(node),)),
-                                     f"line {node.start_mark.line + 1}: key given twice "
-                                     f"(first at line {top.keys[k]})")
-                top.keys[k] = node.start_mark.line + 1
+    if top[_NEXT] is not None:  # a value: a key comes next
+        top[_NEXT] = None
+        return
+    part = _key_part(node)
+    if type(node) is ScalarNode and node.value != "<<":
+        keys = top[_KEYS]
+        k = (node.tag, node.value)
+        if k in keys:
+            raise InputError(name, json_path(top[_PATH] + (part,)), f"line {node.start_mark.line + 1}: key given "
+                             f"twice (first at line {keys[k]})")
+        keys[k] = node.start_mark.line + 1
+    top[_NEXT] = part
+
+
+def _walk(root, name, limits: Limits):
+    """The line map of a composed document (libyaml's C composer), checked as `_compose`
+    checks while composing: nesting within `limits.depth`, at most `limits.yaml_aliases`
+    nodes repeated through aliases, no alias inside its own anchor (the C composer makes
+    such a document a cycle), no key twice in a mapping. Without recursion; nothing is
+    constructed until this has passed, so a document made to expand never does."""
+    lines = {}
+    sizes = {}          # id(node) -> its size in nodes, aliases expanded, once it is walked
+    walking = set()     # ids of the collections being walked (the current path)
+    accs = []           # the size so far of each collection being walked
+    repeated = 0
+    max_depth, max_repeated = limits.depth, limits.yaml_aliases
+    stack = [(root, (), None, 0)]  # (node, path, True at its end, the line it is used on)
+    while stack:
+        node, path, done, used_on = stack.pop()
+        if done is not None:  # the end of a collection: its size is known
+            size = accs.pop()
+            sizes[id(node)] = size
+            walking.discard(id(node))
+            if accs:
+                accs[-1] += size
+            continue
+        key = id(node)
+        if key in sizes:  # seen before: an alias (on its key's line, or its sequence's first line)
+            lines[path] = used_on + 1
+            size = sizes[key]
+            repeated += size
+            if repeated > max_repeated:
+                raise InputError(name, None, f"line {used_on + 1}: YAML aliases repeat more than "
+                                 f"{max_repeated} nodes (limit yaml_aliases; a document that expands itself like "
+                                 f"this is refused)")
+            if accs:
+                accs[-1] += size
+            continue
+        if key in walking:
+            raise InputError(name, json_path(path), f"line {node.start_mark.line + 1}: not valid YAML: an alias "
+                                                    f"inside its own anchor")
+        lines[path] = node.start_mark.line + 1
+        kind = type(node)
+        if kind is ScalarNode:
+            sizes[key] = 1
+            if accs:
+                accs[-1] += 1
+            continue
+        if len(accs) >= max_depth:
+            raise InputError(name, json_path(path), f"line {node.start_mark.line + 1}: nested more than "
+                             f"{max_depth} levels deep (limit depth)")
+        walking.add(key)
+        accs.append(1)
+        stack.append((node, path, True, 0))
+        if kind is MappingNode:
+            seen = {}
+            children = []
+            for k, v in node.value:
+                part = _key_part(k)
+                if type(k) is ScalarNode and k.value != "<<":
+                    kk = (k.tag, k.value)
+                    if kk in seen:
+                        raise InputError(name, json_path(path + (part,)), f"line {k.start_mark.line + 1}: key "
+                                         f"given twice (first at line {seen[kk]})")
+                    seen[kk] = k.start_mark.line + 1
+                    accs[-1] += 1
+                else:
+                    children.append((k, path, None, k.start_mark.line))  # a collection or alias as a key
+                children.append((v, path + (part,), None, k.start_mark.line))
+            stack.extend(reversed(children))
         else:
-            top.key = None
+            line = node.start_mark.line
+            stack.extend(reversed([(v, path + (i,), None, line) for i, v in enumerate(node.value)]))
+    return lines
 
 
 def parse_yaml(text: str, name: str, limits: Limits | None = None):
@@ -265,7 +345,11 @@ def parse_yaml(text: str, name: str, limits: Limits | None = None):
     try:
         loader = PARSER(text)
         try:
-            node, lines = _compose(loader, name, limits)
+            if PARSER is _FAST:  # libyaml composes (it limits nesting to 1,000 itself); checked here
+                node = loader.get_single_node()
+                lines = _walk(node, name, limits) if node is not None else {}
+            else:
+                node, lines = _compose(loader, name, limits)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()

@@ -162,7 +162,7 @@ def test_api_inputs_that_are_not_files_are_faults_too():
     (where, reason), = fault_of(b'{"schema_version": 1, "case_id": "caf\xe9"}')
     assert "not UTF-8" in reason and "line 1, column 38" in reason
     (where, reason), = fault_of("schema_version: 1\nx: &a [*a]\n")
-    assert "undefined alias" in reason
+    assert "alias inside its own anchor" in reason
 
 
 # -- 4. absurd results: faults (exit 2, path, citation) or warnings ----------------
@@ -357,3 +357,41 @@ def test_evaluate_reads_standard_input_named_stdin(cli):
     assert code == 2 and err.startswith("<stdin>: taxpayer.entity: 'person' is not one of")
     code, out, err = cli("explain", "-", input=text)
     assert code == 0 and "quick-flip" in out
+
+
+# -- the same faults on every YAML path: libyaml's composer + checks, libyaml events, pure ------
+LAUGHS = (HOSTILE / "billion-laughs.yaml").read_text()
+
+
+@pytest.fixture(params=["libyaml", "libyaml events", "pure"])
+def yaml_path(request, monkeypatch):
+    from recapture import yamlio
+    if request.param != "libyaml":
+        monkeypatch.setattr(yamlio, "_FAST", None)
+    if request.param == "pure":
+        monkeypatch.setattr(yamlio, "PARSER", yamlio._PureParser)
+    return yamlio
+
+
+@pytest.mark.parametrize("text, fragment", [
+    (LAUGHS, "line 5: YAML aliases repeat more than 1000 nodes (limit yaml_aliases"),
+    ("a: &x [1, *x]\n", "alias inside its own anchor"),
+    ("a: 1\nb: 2\na: 3\n", "a: line 3: key given twice (first at line 1)"),
+    ("a:\n" + "".join("  " * i + "- \n" for i in range(1, 40)) + "  " * 40 + "- x\n", "nested more than 32 levels"),
+    ("a: [" * 40 + "]" * 40, "nested more than 32 levels deep (limit depth)"),
+    ("a: *nowhere\n", "undefined alias"),
+    ("a: 1\n---\nb: 2\n", "found another document"),
+    ("x: !!python/name:os.system\n", "could not determine a constructor"),
+    ("x: 1" + "0" * 5000 + "\n", "a number of 5001 digits"),
+])
+def test_hostile_yaml_is_refused_the_same_way_on_every_path(yaml_path, text, fragment):
+    from recapture.yamlio import InputError
+    with pytest.raises(InputError) as e:
+        yaml_path.parse_yaml(text, "f.yaml")
+    assert fragment in str(e.value)
+
+
+def test_aliases_within_the_limit_are_read_on_every_path(yaml_path):
+    data, lines = yaml_path.parse_yaml("base: &b {x: 1, y: 2}\ncopy: *b\nmerged: {<<: *b, z: 3}\n", "f.yaml")
+    assert data == {"base": {"x": 1, "y": 2}, "copy": {"x": 1, "y": 2}, "merged": {"x": 1, "y": 2, "z": 3}}
+    assert lines[("merged", "z")] == 3
