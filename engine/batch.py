@@ -620,6 +620,7 @@ def run_batch(args, library=None) -> int:
     fmt = getattr(args, "format", None) or "jsonl"
     job = Job(rules_dir=str(library.root) if library is not None else getattr(args, "rules_dir", None),
               limits=limits, trace=getattr(args, "trace", None) or "full", format=fmt)
+    _check_not_an_input(args)
     items = iter_inputs(args.inputs, limits)
     done = done_errors = 0
     if getattr(args, "resume", False):
@@ -681,6 +682,18 @@ def run_batch(args, library=None) -> int:
     return 0
 
 
+def _check_not_an_input(args):
+    """Refuse an output or errors file that is one of the inputs (it would be emptied before it is read)."""
+    for target in filter(None, (args.output, args.errors)):
+        for spec in args.inputs:
+            try:
+                same = os.path.isfile(spec) and os.path.exists(target) and os.path.samefile(spec, target)
+            except OSError:
+                same = False
+            if same:
+                raise RecaptureError(EXIT_INPUT, [f"{target}: is also an input; writing it would destroy it"])
+
+
 def _flush(err, out):
     if err:
         err.flush()
@@ -739,6 +752,7 @@ def resume(output, errors, fmt):
     end = 0
     last = None
     error_offsets = []
+    _check_kind(output, fmt)
     try:
         for offset, raw in _complete_lines(output):
             line = raw.decode("utf-8", "replace")
@@ -768,6 +782,23 @@ def resume(output, errors, fmt):
     if errors:
         _resume_errors(errors, done_errors, output, fmt)
     return done, done_errors, (_input_of(last, fmt) if last else None)
+
+
+def _check_kind(output, fmt):
+    """An output to resume begins as batch writes it in `fmt` (or is empty): never cut another file."""
+    with open(output, "rb") as fh:
+        head = fh.read(64)
+    if not head:
+        return
+    if fmt == "csv":
+        from .csvout import header
+        ok = header().encode().startswith(head)
+    else:
+        start = b'{"input":'
+        ok = head.startswith(start) or start.startswith(head)
+    if not ok:
+        raise RecaptureError(EXIT_INPUT, [f"batch --resume: {output} is not a {fmt} output of recapture batch; "
+                                          f"left as it is"])
 
 
 def _resume_errors(errors, wanted, output, fmt):

@@ -213,3 +213,13 @@ def test_batch_memory_does_not_hold_the_inputs(inputs):
     from recapture.batch import iter_inputs
     items = iter_inputs([str(inputs)])
     assert next(items)[0] == f"{inputs}:1" and not isinstance(items, list)
+
+
+def test_an_output_that_is_an_input_or_not_a_batch_output_is_left_alone(inputs, tmp_path):
+    before = inputs.read_bytes()
+    code, err = batch(inputs, "--output", inputs)
+    assert code == 2 and "is also an input" in err and inputs.read_bytes() == before
+    other = tmp_path / "notes.jsonl"
+    other.write_text("my notes\n")
+    code, err = batch(EXAMPLES / "quick-flip.yaml", "--output", other, "--resume")
+    assert code == 2 and "is not a jsonl output of recapture batch" in err and other.read_text() == "my notes\n"
