@@ -294,10 +294,15 @@ def _signal_name(exitcode) -> str:
         return f"signal {-exitcode}"
 
 
-def _worker_main(conn, job: Job):
+def _worker_main(conn, job: Job, batch_ends=()):
     """A worker: evaluate each (seq, item) it is sent and send back (seq, outcome);
-    stop when the batch closes its end or sends None."""
+    stop when the batch closes its end (or dies) or sends None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the batch, which stops the workers
+    for end in batch_ends:
+        try:
+            end.close()
+        except OSError:
+            pass
     from . import limits as limits_module
     limits_module.configure(job.limits)
     hook = os.environ.get(HOOK_ENV, "")
@@ -326,9 +331,13 @@ def _worker_main(conn, job: Job):
 
 
 class _Worker:
-    def __init__(self, mp, job):
+    def __init__(self, mp, job, others=()):
         self.conn, child = mp.Pipe(duplex=True)
-        self.proc = mp.Process(target=_worker_main, args=(child, job), daemon=True, name="recapture-worker")
+        # A forked worker holds a copy of every pipe end the batch has open; it closes the
+        # batch's ends (its own and the other workers'), or the batch's death would never
+        # reach it as the end of its pipe.
+        theirs = [self.conn] + [w.conn for w in others] if mp.get_start_method() == "fork" else []
+        self.proc = mp.Process(target=_worker_main, args=(child, job, theirs), daemon=True, name="recapture-worker")
         self.proc.start()
         child.close()
         self.inflight = collections.deque()  # (seq, item), oldest first: the oldest is being evaluated
@@ -384,7 +393,8 @@ class Pool:
         self.deaths_in_a_row = 0
 
     def __enter__(self):
-        self.workers = [_Worker(self.mp, self.job) for _ in range(self.n)]
+        for _ in range(self.n):
+            self.workers.append(_Worker(self.mp, self.job, self.workers))
         return self
 
     def __exit__(self, *exc):
@@ -495,7 +505,8 @@ class Pool:
         if self.deaths_in_a_row > 3 * self.n + 3:
             raise RecaptureError(EXIT_RULES, [f"batch: the worker processes keep dying "
                                               f"(last: {_signal_name(w.proc.exitcode)}); stopped"])
-        self.workers[self.workers.index(w)] = _Worker(self.mp, self.job)
+        others = [x for x in self.workers if x is not w]
+        self.workers[self.workers.index(w)] = _Worker(self.mp, self.job, others)
 
 
 def _in_process(items, job: Job):

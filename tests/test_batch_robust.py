@@ -102,8 +102,12 @@ def test_resume_after_kill_9_gives_the_same_bytes(inputs, uninterrupted, tmp_pat
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 200_000):
         time.sleep(0.05)
+    psutil = pytest.importorskip("psutil")
+    workers = psutil.Process(p.pid).children()
     p.send_signal(signal.SIGKILL)
     p.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=30)  # orphans see their pipe close and stop
+    assert not alive
     code, err = batch(inputs, "--output", out, "--errors", errors, "--workers", "2", "--resume")
     assert code == 0, err
     assert out.read_bytes() == whole and errors.read_bytes() == whole_errors
