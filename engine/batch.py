@@ -1,145 +1,855 @@
-"""`recapture batch`: many fact sets, one result line each, in input order.
-A bad input becomes an error line and the batch goes on."""
+"""`recapture batch`: many fact sets, one output line per input, in input order,
+and nothing lost.
+
+- Inputs are streamed: a folder's files, a glob's matches and a `.jsonl` file's
+  lines are read as they are needed, never held as a list (memory stays flat
+  however long the input); a `.jsonl` is read as bytes and decoded line by line,
+  so a bad byte spoils only its own line.
+- Anything that is not a regular file (a FIFO, a device, a socket, a folder), a
+  dangling symbolic link, and a link that leads out of the folder or glob it was
+  found in becomes an error line that says so; such files are never opened.
+- The work runs in a small pool of worker processes (`--workers N`, default 1),
+  each loading each tax year's law once. The queue is bounded: the batch reads
+  ahead only a few inputs per worker. A worker that dies (a signal, out of
+  memory) marks the input it was evaluating as an error line
+  (`worker died: SIGKILL`), a new worker takes its place and the batch goes on;
+  an input that takes longer than `limits.seconds` stops its worker the same way.
+- Results and errors are one ordered stream: every input has exactly one line in
+  the output (a result or an error line), and the errors file holds the error
+  lines of that stream. The errors file is written before the output, so it is
+  never behind it; `--resume` cuts both back to the last complete input and
+  continues from there, giving the same bytes as a run that was never stopped.
+- `--scheduler ADDRESS` sends the inputs to a running Dask cluster instead (the
+  same bounded, ordered stream; each Dask worker process keeps its loaded law).
+
+The Python API (`recapture.batch`) uses the same inputs, workers and order."""
 from __future__ import annotations
 
+import collections
 import glob
 import json
+import os
+import signal
+import stat
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .result import _plain
+from .errors import EXIT_INPUT, EXIT_RULES, RecaptureError, one_line, safe_text
+from .limits import Limits, current as current_limits
+
+SUFFIXES = (".json", ".yaml", ".yml")
+TRACE_LEVELS = ("full", "rules", "none")
+# Tests only: make a worker misbehave on the input of that name: "kill:<input>"
+# (SIGKILL itself), "hang:<input>" (sleep past the time limit), "exit:<input>"
+# (end without a word) or "raise:<input>" (an exception inside the engine).
+HOOK_ENV = "RECAPTURE_TEST_WORKER_HOOK"
 
 
-def collect_inputs(inputs: list[str]) -> list[tuple[str, str, str]]:
-    """(name, kind, payload) in order: a folder's *.json/*.yaml files sorted by name,
-    a glob's matches sorted, each line of a .jsonl file, or a file."""
-    items = []
-    for spec in inputs:
-        p = Path(spec)
-        if p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.suffix in (".json", ".yaml", ".yml") and f.is_file())
-            items += [(str(f), "file", str(f)) for f in files]
-        elif spec.endswith(".jsonl") and p.is_file():
-            with open(p, encoding="utf-8") as fh:
-                for i, line in enumerate(fh, 1):
-                    if line.strip():
-                        items.append((f"{spec}:{i}", "json", line))
-        elif any(ch in spec for ch in "*?["):
-            matches = sorted(glob.glob(spec))
-            items += [(m, "file", m) for m in matches] or [(spec, "missing", spec)]
+# -- inputs ----------------------------------------------------------------
+# An item is (name, kind, payload): kind "file" (payload: a path), "line" (the
+# bytes of one .jsonl line), "data" (a dict), "text" (a YAML/JSON text) or
+# "fault" (payload: the reason the input cannot be read at all).
+def iter_inputs(specs, limits: Limits | None = None, texts: bool = False):
+    """The items of the inputs, in order, one at a time: a folder's *.json/*.yaml
+    files sorted by name, a glob's matches sorted, each non-blank line of a
+    .jsonl file, or a file; with `texts` (the API) also dicts, bytes and texts."""
+    limits = limits or current_limits()
+    for i, spec in enumerate(specs, 1):
+        if isinstance(spec, dict):
+            yield safe_text(spec.get("case_id") or f"<facts {i}>"), "data", spec
+        elif texts and (isinstance(spec, (bytes, bytearray)) or (isinstance(spec, str) and _is_text(spec))):
+            yield f"<text {i}>", "text", spec
         else:
-            items.append((spec, "file", spec))
-    return items
+            yield from _path_inputs(os.fspath(spec), limits)
 
 
-def evaluate_item(item, rules_dir=None):
+def _is_text(s: str) -> bool:
+    from .api import _is_text as is_text
+    return is_text(s)
+
+
+def _path_inputs(spec: str, limits: Limits):
+    name = safe_text(spec)
+    if os.path.isdir(spec):
+        yield from _folder(spec, limits)
+    elif glob.has_magic(spec):
+        matches = sorted(glob.glob(spec))
+        if not matches:
+            yield name, "fault", "no file matches"
+        base = _glob_base(spec)
+        for m in matches:
+            yield from _one(m, base, limits)
+    else:
+        yield from _one(spec, None, limits)
+
+
+def _glob_base(pattern: str) -> str:
+    """The folder a glob searches: its path up to the first part with a wildcard."""
+    parts = Path(pattern).parts
+    fixed = []
+    for p in parts:
+        if glob.has_magic(p):
+            break
+        fixed.append(p)
+    return str(Path(*fixed)) if fixed else "."
+
+
+def _folder(folder: str, limits: Limits):
+    try:
+        with os.scandir(folder) as it:
+            names = sorted(e.name for e in it if e.name.endswith(SUFFIXES))
+    except OSError as e:
+        yield safe_text(folder), "fault", f"cannot read the folder: {e.strerror}"
+        return
+    for n in names:
+        yield from _one(os.path.join(folder, n), folder, limits)
+
+
+def _inside(path: str, folder: str) -> bool:
+    real, base = os.path.realpath(path), os.path.realpath(folder)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _one(path: str, base: str | None, limits: Limits):
+    """A file found in `base` (a folder or a glob's folder; None when named on its
+    own): a file item, the lines of a .jsonl, or a fault saying why it is not read."""
+    from .yamlio import file_kind
+    name = safe_text(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        yield name, "fault", "no such file"
+        return
+    except OSError as e:
+        yield name, "fault", f"cannot read: {e.strerror}"
+        return
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            st = os.stat(path)
+        except OSError:
+            yield name, "fault", "a dangling symbolic link (its target does not exist; not followed)"
+            return
+        if base is not None and not _inside(path, base):
+            yield name, "fault", "a symbolic link that leads out of the input folder (not followed)"
+            return
+    kind = file_kind(st.st_mode)
+    if kind:
+        yield name, "fault", f"is {kind}, not a regular file (not read)"
+    elif path.endswith(".jsonl"):
+        yield from _jsonl(path, limits)
+    else:
+        yield name, "file", path
+
+
+def _jsonl(path: str, limits: Limits):
+    """Each non-blank line of a .jsonl file, as bytes, read as needed; a line longer
+    than `limits.file_bytes` is a fault (and is skipped, not held)."""
+    name = safe_text(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        yield name, "fault", f"cannot read: {e.strerror}"
+        return
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            yield name, "fault", "not a regular file (not read)"
+            return
+        os.set_blocking(fd, True)
+        most = limits.file_bytes
+        lineno = 0
+        while True:
+            try:
+                raw = fh.readline(most + 1)
+            except OSError as e:
+                yield f"{name}:{lineno + 1}", "fault", f"cannot read: {e.strerror}"
+                return
+            if not raw:
+                return
+            lineno += 1
+            if len(raw) > most and not raw.endswith(b"\n"):
+                while True:  # skip the rest of the line without holding it
+                    rest = fh.readline(1 << 20)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+                yield f"{name}:{lineno}", "fault", (f"a line of more than {most:,} bytes "
+                                                    f"(limit file_bytes)")
+                continue
+            if raw.strip():
+                yield f"{name}:{lineno}", "line", raw.rstrip(b"\r\n")
+
+
+# -- evaluating one item (in a worker, or here) ---------------------------------
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to evaluate an item (picklable)."""
+    rules_dir: str | None = None
+    limits: Limits = field(default_factory=current_limits)
+    trace: str = "full"
+    format: str = "jsonl"   # jsonl | csv | object (the API: the Result itself)
+
+
+def evaluate_item(item, rules_dir=None, limits: Limits | None = None, raise_on=None):
     """One input to (its result, None) or (None, its RecaptureError)."""
     from . import api
-    from .errors import EXIT_INPUT, RecaptureError
-    from .facts import load_facts, load_facts_text
+    from .facts import load_facts, load_facts_bytes
     name, kind, payload = item
+    limits = limits or current_limits()
     try:
+        if kind == "fault":
+            raise RecaptureError.of(EXIT_INPUT, name, [(None, payload)])
         library = api.library(rules_dir)
-        if kind == "missing":
-            raise RecaptureError.of(EXIT_INPUT, name, [(None, "no file matches")])
-        if kind == "json":
-            load = lambda: load_facts_text(payload, name)  # noqa: E731
-        elif kind == "data":
-            load = lambda: api.load(payload, name)  # noqa: E731
+        if kind == "file":
+            load = lambda: load_facts(payload, name, limits, regular_only=True)  # noqa: E731
+        elif kind == "line":
+            load = lambda: load_facts_bytes(payload, name, True, limits)  # noqa: E731
         else:
-            load = lambda: load_facts(payload, name)  # noqa: E731
+            load = lambda: api.load(payload, name, limits=limits)  # noqa: E731
+        if raise_on is not None and name == raise_on:
+            load = _raising  # noqa: F811 - the test hook
         return api.evaluate_guarded(name, load, library), None
     except RecaptureError as e:
         return None, e
+    except Exception as e:  # noqa: BLE001 - nothing may escape one input
+        return None, api.internal_error(name, e)
 
 
-def evaluate_one(item, rules_dir=None) -> tuple[str, dict | None]:
-    """One input to (its JSON line, its error or None): a result, or an error with path and reason."""
-    result, fault = evaluate_item(item, rules_dir)
+def _raising():
+    raise ZeroDivisionError("raised by the test hook")
+
+
+def trim_trace(result: dict, level: str) -> dict:
+    """The trace at `level`: full (as evaluated), rules (each firing's rule, citation,
+    file, version and entity, without what it read and set) or none (empty)."""
+    if level == "full" or "trace" not in result:
+        return result
+    if level == "none":
+        return dict(result, trace=[])
+    keep = ("rule", "citation", "file", "version", "entity")
+    return dict(result, trace=[{k: s[k] for k in keep if k in s} for s in result["trace"]])
+
+
+def _error_dict(fault: RecaptureError) -> dict:
+    (path, reason), *_ = fault.faults or [("$", "failed")]
+    return {"path": path, "reason": reason, "all": [{"path": p, "reason": r} for p, r in fault.faults]}
+
+
+def json_line(obj) -> str:
+    from .result import _plain
+    return json.dumps(_plain(obj), ensure_ascii=False, separators=(",", ":"))
+
+
+def error_record(name: str, error: dict) -> str:
+    """The errors file's line for an error."""
+    from .result import _plain
+    return json.dumps(_plain({"input": name, "error": error}), ensure_ascii=False)
+
+
+def run_item(item, job: Job, raise_on=None):
+    """One item to its outcome: ("ok", text) or ("error", text, error dict, code) for the
+    output formats; ("ok", result) or ("fault", code, lines, faults) for the API."""
     name = item[0]
-    if fault is None:
-        line, error = {"input": name, **result}, None
-    else:
-        (path, reason), *_ = fault.faults
-        error = {"path": path, "reason": reason, "all": [{"path": p, "reason": r} for p, r in fault.faults]}
-        line = {"input": name, "error": error}
-    return json.dumps(_plain(line), ensure_ascii=False, separators=(",", ":")), error
-
-
-def iter_results(inputs, rules_dir=None, workers=1, scheduler=None):
-    """The API's batch: (name, Result) or (name, RecaptureError) for each input, in input order.
-    Inputs are paths, folders, globs and .jsonl files (as on the command line), or dicts."""
-    from .api import Result
-    items = []
-    for i, spec in enumerate(inputs, 1):
-        if isinstance(spec, dict):
-            items.append((str(spec.get("case_id") or f"<facts {i}>"), "data", spec))
-        else:
-            items += collect_inputs([str(spec)])
-    for item in items:
-        result, fault = evaluate_item(item, rules_dir)
-        yield item[0], (Result(result) if fault is None else fault)
-
-
-def _progress(iterable, total):
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-        return tqdm(iterable, total=total, unit="file", file=sys.stderr)
-    return iterable
-
-
-def run_batch(args, library) -> int:
-    from .errors import EXIT_INPUT, Fault
-    items = collect_inputs(args.inputs)
-    rules_dir = str(library.root)
-    workers = max(1, args.workers or 1)
-    pool = None
-    if args.scheduler:
-        lines = _dask_lines(items, rules_dir, args.scheduler)
-    elif workers == 1:
-        lines = (evaluate_one(item, rules_dir) for item in items)
-    else:
-        import multiprocessing as mp
-        from functools import partial
-        pool = mp.get_context("spawn").Pool(workers)
-        lines = pool.imap(partial(evaluate_one, rules_dir=rules_dir), items, chunksize=8)  # imap keeps input order
-    ok = errors = 0
+    result, fault = evaluate_item(item, job.rules_dir, job.limits, raise_on)
+    if job.format == "object":
+        if fault is None:
+            return ("ok", result)
+        return ("fault", fault.code, fault.lines, fault.faults)
     try:
-        out = open(args.output, "w", encoding="utf-8")
-        err = open(args.errors, "w", encoding="utf-8") if args.errors else None
-    except OSError as e:
-        raise Fault(EXIT_INPUT, [f"{e.filename}: cannot write: {e.strerror}"])
+        if fault is None:
+            result = trim_trace(result, job.trace)
+            if job.format == "csv":
+                from .csvout import result_rows
+                return ("ok", result_rows(name, result))
+            return ("ok", json_line({"input": name, **result}) + "\n")
+    except Exception as e:  # noqa: BLE001 - a result that cannot be written is the engine's fault
+        from .api import internal_error
+        fault = internal_error(name, e)
+    return _error_outcome(name, _error_dict(fault), fault.code, job)
+
+
+def _error_outcome(name, error, code, job: Job):
+    if job.format == "csv":
+        from .csvout import error_row
+        text = error_row(name, error["path"], error["reason"])
+    else:
+        text = json_line({"input": name, "error": error}) + "\n"
+    return ("error", text, error, code)
+
+
+def _died(name, reason, code, job):
+    error = {"path": "$", "reason": reason, "all": [{"path": "$", "reason": reason}]}
+    if job.format == "object":
+        return ("fault", code, [f"{name}: {reason}"], [("$", reason)])
+    return _error_outcome(name, error, code, job)
+
+
+# -- the pool of workers -------------------------------------------------------
+def _signal_name(exitcode) -> str:
+    if exitcode is None or exitcode >= 0:
+        return f"exit status {exitcode}"
     try:
-        for (name, _, _), (line, error) in zip(items, _progress(lines, len(items))):
-            out.write(line + "\n")
-            if error is None:
-                ok += 1
+        return signal.Signals(-exitcode).name
+    except ValueError:
+        return f"signal {-exitcode}"
+
+
+def _worker_main(conn, job: Job, batch_ends=()):
+    """A worker: evaluate each (seq, item) it is sent and send back (seq, outcome);
+    stop when the batch closes its end (or dies) or sends None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the batch, which stops the workers
+    for end in batch_ends:
+        try:
+            end.close()
+        except OSError:
+            pass
+    from . import limits as limits_module
+    limits_module.configure(job.limits)
+    hook = os.environ.get(HOOK_ENV, "")
+    action, _, target = hook.partition(":")
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        seq, item = msg
+        if hook and item[0] == target:
+            if action == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            elif action == "hang":
+                time.sleep(3600)
+            elif action == "exit":
+                os._exit(70)
+        outcome = run_item(item, job, raise_on=target if action == "raise" else None)
+        try:
+            conn.send((seq, outcome))
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    def __init__(self, mp, job, others=()):
+        self.conn, child = mp.Pipe(duplex=True)
+        # A forked worker holds a copy of every pipe end the batch has open; it closes the
+        # batch's ends (its own and the other workers'), or the batch's death would never
+        # reach it as the end of its pipe.
+        theirs = [self.conn] + [w.conn for w in others] if mp.get_start_method() == "fork" else []
+        self.proc = mp.Process(target=_worker_main, args=(child, job, theirs), daemon=True, name="recapture-worker")
+        self.proc.start()
+        child.close()
+        self.inflight = collections.deque()  # (seq, item), oldest first: the oldest is being evaluated
+        self.started = None                  # when the oldest in flight began
+        self.ready = False
+
+    def send(self, seq, item):
+        self.conn.send((seq, item))  # raises if the worker is gone: then it never had the item
+        if not self.inflight:
+            self.started = time.monotonic()
+        self.inflight.append((seq, item))
+
+    def stop(self, kill=False):
+        try:
+            if kill:
+                self.proc.kill()
+            else:
+                self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.proc.join(0.5 if not kill else 5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+        self.conn.close()
+
+
+def _start_method(fork: bool) -> str:
+    """`fork` when asked for (the command: one thread, nothing but imports to copy) and safe
+    (POSIX, this process has no other thread), with the engine's modules imported first so
+    that every worker, and every worker that replaces one, starts at once; `spawn` otherwise
+    (the API, called from a program that may have threads)."""
+    import multiprocessing
+    import threading
+    if fork and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        from . import api, facts, tax  # noqa: F401 - imported once, shared by every worker
+        return "fork"
+    return "spawn"
+
+
+class Pool:
+    """`workers` processes evaluating items; outcomes come back in input order.
+    Each worker has at most `depth` items in flight (one evaluated, the rest
+    waiting in its pipe), and the batch reads at most `window` items ahead of the
+    oldest one not yet written, so memory stays bounded whatever the input."""
+
+    def __init__(self, job: Job, workers: int, depth: int = 2, window: int | None = None, fork: bool = False):
+        import multiprocessing
+        self.job, self.n, self.depth = job, max(1, workers), depth
+        self.window = window or max(16, 8 * self.n)
+        self.mp = multiprocessing.get_context(_start_method(fork))
+        self.workers: list[_Worker] = []
+        self.deaths_in_a_row = 0
+
+    def __enter__(self):
+        for _ in range(self.n):
+            self.workers.append(_Worker(self.mp, self.job, self.workers))
+        return self
+
+    def __exit__(self, *exc):
+        for w in self.workers:
+            w.stop(kill=exc[0] is not None)
+        self.workers = []
+        return False
+
+    def outcomes(self, items):
+        """(seq, item, outcome) for each item in order; None whenever the pool is about
+        to wait for a worker (a moment to flush what was written)."""
+        from multiprocessing.connection import wait
+        items = iter(items)
+        ready: dict[int, tuple] = {}
+        retry = collections.deque()
+        next_seq = next_out = 0
+        exhausted = False
+        limit = self.job.limits.seconds
+        while True:
+            # hand out work: retried items first, then new ones, within the window
+            for w in self.workers:
+                while w.ready and len(w.inflight) < self.depth:
+                    if retry:
+                        seq, item = retry.popleft()
+                    elif not exhausted and next_seq - next_out < self.window:
+                        try:
+                            item = next(items)
+                        except StopIteration:
+                            exhausted = True
+                            break
+                        seq, next_seq = next_seq, next_seq + 1
+                        if item[1] == "fault":  # nothing to evaluate: its error line is known
+                            ready[seq] = (item, run_item(item, self.job))
+                            continue
+                    else:
+                        break
+                    try:
+                        w.send(seq, item)
+                    except (OSError, ValueError):
+                        retry.appendleft((seq, item))
+                        break  # dead: found below
+            while next_out in ready:
+                item, outcome = ready.pop(next_out)
+                yield next_out, item, outcome
+                next_out += 1
+            busy = [w for w in self.workers if w.inflight or not w.ready]
+            if exhausted and not retry and not any(w.inflight for w in self.workers) and not ready:
+                return
+            yield None
+            timeout = None
+            now = time.monotonic()
+            for w in self.workers:
+                if w.inflight and w.started is not None:
+                    left = w.started + limit - now
+                    timeout = left if timeout is None else min(timeout, left)
+            waits = [w.conn for w in busy] + [w.proc.sentinel for w in busy]
+            done = wait(waits, timeout=max(0.0, timeout) if timeout is not None else None) if waits else []
+            for w in list(self.workers):
+                if w.conn in done or w.proc.sentinel in done:
+                    self._collect(w, ready, retry)
+            now = time.monotonic()
+            for w in list(self.workers):
+                if w.inflight and w.started is not None and now - w.started > limit:
+                    seq, item = w.inflight.popleft()
+                    ready[seq] = (item, _died(item[0], f"stopped after {limit:g} seconds (limit seconds): "
+                                                       f"the input took too long", EXIT_INPUT, self.job))
+                    self._replace(w, retry, died=False)
+
+    def _collect(self, w: _Worker, ready, retry):
+        """Read what worker `w` sent; if it died, account for what it held."""
+        while True:
+            try:
+                if not w.conn.poll():
+                    break
+                msg = w.conn.recv()
+            except (EOFError, OSError):
+                break
+            if msg[0] == "ready":
+                w.ready = True
                 continue
-            errors += 1
-            if err:
-                err.write(json.dumps(_plain({"input": name, "error": error}), ensure_ascii=False) + "\n")
+            seq, outcome = msg
+            while w.inflight and w.inflight[0][0] != seq:  # cannot happen: a worker answers in order
+                retry.append(w.inflight.popleft())
+            if w.inflight:
+                _, item = w.inflight.popleft()
+                ready[seq] = (item, outcome)
+                self.deaths_in_a_row = 0
+            w.started = time.monotonic() if w.inflight else None
+        if not w.proc.is_alive():
+            w.proc.join(1)
+            code = w.proc.exitcode
+            if w.inflight:
+                seq, item = w.inflight.popleft()
+                sig = _signal_name(code)
+                engine = code is not None and code < 0 and -code in (signal.SIGSEGV, signal.SIGFPE, signal.SIGBUS,
+                                                                    signal.SIGABRT, signal.SIGILL)
+                reason = (f"worker died: {sig} (a crash of the engine while evaluating this input: a bug)"
+                          if engine else f"worker died: {sig}")
+                ready[seq] = (item, _died(item[0], reason, EXIT_RULES if engine else EXIT_INPUT, self.job))
+            self._replace(w, retry, died=True)
+
+    def _replace(self, w: _Worker, retry, died: bool):
+        """A new worker in place of `w` (stopped); what `w` had not begun goes back to the queue, in order."""
+        retry.extendleft(reversed(list(w.inflight)))
+        w.inflight.clear()
+        w.stop(kill=True)
+        self.deaths_in_a_row += died
+        if self.deaths_in_a_row > 3 * self.n + 3:
+            raise RecaptureError(EXIT_RULES, [f"batch: the worker processes keep dying "
+                                              f"(last: {_signal_name(w.proc.exitcode)}); stopped"])
+        others = [x for x in self.workers if x is not w]
+        self.workers[self.workers.index(w)] = _Worker(self.mp, self.job, others)
+
+
+def _in_process(items, job: Job):
+    for seq, item in enumerate(items):
+        yield seq, item, run_item(item, job)
+
+
+def _dask(items, job: Job, address: str):
+    """The same ordered stream from a Dask cluster, at most a few inputs per thread
+    in flight; a task the cluster loses (a worker that died) is an error line."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise RecaptureError(EXIT_INPUT, ["--scheduler needs Dask: pip install 'recapture[dask]'"]) from None
+    try:
+        client = Client(address, timeout=10)
+    except Exception as e:  # noqa: BLE001 - any failure to reach the cluster is the user's to fix
+        raise RecaptureError(EXIT_INPUT, [f"--scheduler {address}: cannot reach the Dask scheduler: "
+                                          f"{one_line(e, 200)}"]) from None
+    try:
+        threads = sum(client.nthreads().values()) or 1
+        window = max(16, 4 * threads)
+        pending = collections.deque()
+        items = iter(items)
+        seq = 0
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                try:
+                    item = next(items)
+                except StopIteration:
+                    exhausted = True
+                    break
+                future = None if item[1] == "fault" else client.submit(run_item, item, job, pure=False)
+                pending.append((seq, item, future))
+                seq += 1
+            if not pending:
+                return
+            s, item, future = pending.popleft()
+            if future is None:
+                yield s, item, run_item(item, job)
+                continue
+            try:
+                outcome = future.result(timeout=job.limits.seconds)
+            except Exception as e:  # noqa: BLE001 - a lost task, a timeout: this input's error line
+                future.cancel()
+                outcome = _died(item[0], f"worker died or timed out on the cluster: {type(e).__name__}: "
+                                         f"{one_line(e, 150)}", EXIT_INPUT, job)
+            yield s, item, outcome
+    finally:
+        client.close()
+
+
+def outcomes(items, job: Job, workers: int = 1, scheduler: str | None = None, fork: bool = False):
+    """The ordered stream of (seq, item, outcome) (and None when it is about to wait)."""
+    if scheduler:
+        yield from _dask(items, job, scheduler)
+    elif workers <= 0:
+        yield from _in_process(items, job)
+    else:
+        with Pool(job, workers, fork=fork) as pool:
+            yield from pool.outcomes(items)
+
+
+# -- the Python API ------------------------------------------------------------
+def iter_results(inputs, rules_dir=None, workers=1, scheduler=None, limits: Limits | None = None):
+    """The API's batch: (name, Result) or (name, RecaptureError) for each input, in input order.
+    Inputs are paths, folders, globs and .jsonl files (as on the command line), texts or dicts.
+    With workers=1 (and no scheduler) the inputs are evaluated in this process."""
+    from .api import Result
+    limits = limits or current_limits()
+    job = Job(rules_dir=str(rules_dir) if rules_dir else None, limits=limits, format="object")
+    stream = outcomes(iter_inputs(inputs, limits, texts=True), job, 0 if workers == 1 and not scheduler else workers, scheduler)
+    for entry in stream:
+        if entry is None:
+            continue
+        _, (name, _, _), outcome = entry
+        if outcome[0] == "ok":
+            yield name, Result(outcome[1])
+        else:
+            _, code, lines, faults = outcome
+            yield name, RecaptureError(code, lines, faults, name)
+
+
+# -- the command ---------------------------------------------------------------
+class _Out:
+    """An output file written in whole lines: the bytes are kept here and handed to
+    the file only by `flush`, so the errors file (flushed first) is never behind."""
+
+    def __init__(self, path, append):
+        self.path = str(path)
+        try:
+            self.fh = open(path, "ab" if append else "wb", buffering=0)
+        except OSError as e:
+            raise RecaptureError(EXIT_INPUT, [f"{self.path}: cannot write: {e.strerror}"]) from None
+        self.buf = bytearray()
+
+    def write(self, text: str):
+        self.buf += text.encode("utf-8", "backslashreplace")
+
+    def flush(self):
+        written = 0
+        try:
+            with memoryview(self.buf) as view:
+                while written < len(view):
+                    written += self.fh.write(view[written:]) or 0
+        except OSError as e:
+            raise RecaptureError(EXIT_INPUT, [f"{self.path}: cannot write: {e.strerror} "
+                                              f"(batch --resume continues from the last complete line)"]) from None
+        finally:
+            del self.buf[:written]
+
+    def close(self):
+        try:
+            self.fh.close()
+        except OSError:
+            pass
+
+
+def run_batch(args, library=None) -> int:
+    limits = current_limits()
+    fmt = getattr(args, "format", None) or "jsonl"
+    job = Job(rules_dir=str(library.root) if library is not None else getattr(args, "rules_dir", None),
+              limits=limits, trace=getattr(args, "trace", None) or "full", format=fmt)
+    _check_not_an_input(args)
+    items = iter_inputs(args.inputs, limits)
+    done = done_errors = 0
+    if getattr(args, "resume", False):
+        done, done_errors, last = resume(args.output, args.errors, fmt)
+        items = _skip(items, done, last, args.output)
+    out = _Out(args.output, append=done > 0)
+    err = _Out(args.errors, append=done > 0) if args.errors else None
+    if fmt == "csv" and done == 0:
+        from .csvout import header
+        out.write(header())
+    counts = collections.Counter(ok=done - done_errors, error=done_errors)
+    bar = _progress(done)
+    last_flush = time.monotonic()
+    workers = getattr(args, "workers", 1)
+    try:
+        for entry in outcomes(items, job, 1 if workers is None else workers, args.scheduler, fork=True):
+            now = time.monotonic()
+            if entry is None:
+                if now - last_flush > 0.2 or len(out.buf) > (1 << 20):
+                    _flush(err, out)
+                    last_flush = now
+                continue
+            _, (name, _, _), outcome = entry
+            if outcome[0] == "ok":
+                counts["ok"] += 1
+                out.write(outcome[1])
+            else:
+                _, text, error, code = outcome
+                counts["error"] += 1
+                if code == EXIT_RULES:
+                    counts["engine"] += 1
+                if err:
+                    err.write(error_record(name, error) + "\n")
+                out.write(text)
+            if bar is not None:
+                bar.update(1)
+            if len(out.buf) > (1 << 20) or now - last_flush > 1.0:
+                _flush(err, out)
+                last_flush = now
+        _flush(err, out)
+    except KeyboardInterrupt:
+        _flush(err, out)
+        raise RecaptureError(130, [f"batch: interrupted after {counts['ok'] + counts['error']} inputs; "
+                                   f"`--resume` continues from there"]) from None
     finally:
         out.close()
         if err:
             err.close()
-        if pool is not None:
-            pool.close()
-            pool.join()
-    print(f"batch: {len(items)} inputs, {ok} evaluated, {errors} errors -> {args.output}", file=sys.stderr)
+        if bar is not None:
+            bar.close()
+    total = counts["ok"] + counts["error"]
+    engine = f" ({counts['engine']} of them faults of the rules or the engine)" if counts["engine"] else ""
+    print(f"batch: {total} inputs, {counts['ok']} evaluated, {counts['error']} errors{engine} -> {args.output}",
+          file=sys.stderr)
+    if counts["engine"]:
+        return EXIT_RULES
+    if getattr(args, "strict", False) and counts["error"]:
+        return 1
     return 0
 
 
-def _dask_lines(items, rules_dir, address):
-    from .errors import EXIT_INPUT, Fault
+def _check_not_an_input(args):
+    """Refuse an output or errors file that is one of the inputs (it would be emptied before it is read)."""
+    for target in filter(None, (args.output, args.errors)):
+        for spec in args.inputs:
+            try:
+                same = os.path.isfile(spec) and os.path.exists(target) and os.path.samefile(spec, target)
+            except OSError:
+                same = False
+            if same:
+                raise RecaptureError(EXIT_INPUT, [f"{target}: is also an input; writing it would destroy it"])
+
+
+def _flush(err, out):
+    if err:
+        err.flush()
+    out.flush()
+
+
+def _progress(initial):
+    if sys.stderr.isatty():
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return None
+        return tqdm(total=None, initial=initial, unit="input", file=sys.stderr)
+    return None
+
+
+# -- resuming ------------------------------------------------------------------
+def _complete_lines(path):
+    """(offset, line bytes) of each complete line of a file, streamed."""
+    offset = 0
+    with open(path, "rb") as fh:
+        for line in fh:
+            if not line.endswith(b"\n"):
+                return
+            yield offset, line
+            offset += len(line)
+
+
+def _is_error_line(line: str) -> bool:
+    if not line.startswith('{"input":'):
+        return False
     try:
-        from dask.distributed import Client
-    except ImportError:
-        raise Fault(EXIT_INPUT, ["--scheduler needs Dask: pip install 'recapture[dask]'"])
+        _, end = json.JSONDecoder().raw_decode(line, 9)
+    except ValueError:
+        return False
+    return line.startswith(',"error":', end)
+
+
+def _input_of(line: str, fmt: str) -> str | None:
+    if fmt == "csv":
+        from .csvout import input_of
+        return input_of(line)
     try:
-        client = Client(address, timeout=10)
-    except Exception as e:  # noqa: BLE001 - any failure to reach the cluster is the user's to fix
-        raise Fault(EXIT_INPUT, [f"--scheduler {address}: cannot reach the Dask scheduler: {e}"])
-    futures = client.map(evaluate_one, items, rules_dir=rules_dir, pure=False)
-    for f in futures:  # in input order
-        yield f.result()
-    client.close()
+        value, _ = json.JSONDecoder().raw_decode(line, 9)
+        return value
+    except ValueError:
+        return None
+
+
+def resume(output, errors, fmt):
+    """Cut the output back to its last complete input and the errors file to the
+    error lines of what remains; (inputs done, of them errors, the last one's name)."""
+    if not os.path.exists(output):
+        return 0, 0, None
+    done = done_errors = 0
+    end = 0
+    last = None
+    error_offsets = []
+    _check_kind(output, fmt)
+    try:
+        for offset, raw in _complete_lines(output):
+            line = raw.decode("utf-8", "replace")
+            if fmt == "csv":
+                from .csvout import row_kind
+                kind = row_kind(line)
+                if kind is None:
+                    if offset == 0:  # the header
+                        end = offset + len(raw)
+                        continue
+                    break
+                if kind in ("return", "error"):
+                    done += 1
+                    done_errors += kind == "error"
+                    end, last = offset + len(raw), line
+            else:
+                if not line.startswith('{"input":'):
+                    break
+                done += 1
+                if _is_error_line(line):
+                    done_errors += 1
+                    error_offsets.append(offset)
+                end, last = offset + len(raw), line
+        os.truncate(output, end)
+    except OSError as e:
+        raise RecaptureError(EXIT_INPUT, [f"{output}: cannot resume: {e.strerror}"]) from None
+    if errors:
+        _resume_errors(errors, done_errors, output, fmt)
+    return done, done_errors, (_input_of(last, fmt) if last else None)
+
+
+def _check_kind(output, fmt):
+    """An output to resume begins as batch writes it in `fmt` (or is empty): never cut another file."""
+    with open(output, "rb") as fh:
+        head = fh.read(64)
+    if not head:
+        return
+    if fmt == "csv":
+        from .csvout import header
+        ok = header().encode().startswith(head)
+    else:
+        start = b'{"input":'
+        ok = head.startswith(start) or start.startswith(head)
+    if not ok:
+        raise RecaptureError(EXIT_INPUT, [f"batch --resume: {output} is not a {fmt} output of recapture batch; "
+                                          f"left as it is"])
+
+
+def _resume_errors(errors, wanted, output, fmt):
+    have, end = 0, 0
+    if os.path.exists(errors):
+        for offset, raw in _complete_lines(errors):
+            if have == wanted:
+                break
+            have, end = have + 1, offset + len(raw)
+    if have == wanted:
+        os.truncate(errors, end) if os.path.exists(errors) else open(errors, "wb").close()
+        return
+    if fmt == "csv":
+        raise RecaptureError(EXIT_INPUT, [f"{errors}: cannot resume: it has {have} error lines where {output} has "
+                                          f"{wanted}; give the errors file of the interrupted run"])
+    with open(errors, "wb") as fh:  # rebuilt from the output's error lines
+        for _, raw in _complete_lines(output):
+            line = raw.decode("utf-8")
+            if _is_error_line(line):
+                obj = json.loads(line)
+                fh.write((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace"))
+                wanted -= 1
+                if not wanted:
+                    break
+
+
+def _skip(items, n, last_name, output):
+    """The items after the first n, checking that input n is the one the output ends with."""
+    if n == 0:
+        yield from items
+        return
+    seen = 0
+    for item in items:
+        seen += 1
+        if seen > n:
+            yield item
+        elif seen == n and last_name is not None and item[0] != last_name:
+            raise RecaptureError(EXIT_INPUT, [f"batch --resume: the last line of {output} is for "
+                                              f"{one_line(last_name, 100)!r} but input {n} is "
+                                              f"{one_line(item[0], 100)!r}: not the same inputs"])
+    if seen < n:
+        raise RecaptureError(EXIT_INPUT, [f"batch --resume: {output} already holds {n} inputs, more than the "
+                                          f"{seen} given: not the same inputs"])

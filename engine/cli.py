@@ -15,8 +15,20 @@ def _library(args):
     return api.library(getattr(args, "rules_dir", None))
 
 
+STDIN = "<stdin>"  # how faults and results name standard input (`evaluate -`)
+
+
 def evaluate_file(path: str, library, name: str | None = None, allow_unreviewed: bool = False) -> dict:
-    """Load, validate and evaluate one fact file: the result, or a Fault naming the file."""
+    """Load, validate and evaluate one fact file (`-`: standard input, JSON or YAML):
+    the result, or a Fault naming the file."""
+    if path == "-":
+        from .yamlio import InputError, read_stream
+        name = name or STDIN
+        try:
+            source = read_stream(sys.stdin.buffer, name)
+        except InputError as e:
+            raise Fault.of(EXIT_INPUT, name, [(e.path, e.reason)]) from None
+        return api.evaluate_guarded(name, lambda: api.load(source, name), library, allow_unreviewed)
     name = name or path
     return api.evaluate_guarded(name, lambda: api.load(path, name), library, allow_unreviewed)
 
@@ -25,9 +37,14 @@ def cmd_evaluate(args):
     from .report import text_summary
     from .result import to_json
     library = _library(args)
+    if args.files.count("-") > 1:
+        raise Fault(EXIT_INPUT, ["evaluate: standard input (-) can be given once"])
     results = [evaluate_file(f, library, allow_unreviewed=args.allow_unreviewed) for f in args.files]
     if args.format == "text":
         out = "\n\n".join(text_summary(r) for r in results) + "\n"
+    elif args.format == "csv":
+        from .csvout import header, result_rows
+        out = header() + "".join(result_rows(STDIN if f == "-" else f, r) for f, r in zip(args.files, results))
     else:
         out = to_json(results[0] if len(results) == 1 else results) + "\n"
     _write(out, args.output)
@@ -138,11 +155,20 @@ def cmd_whatif(args):
 def _write(text, output):
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            Path(output).write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as e:
             raise Fault(EXIT_INPUT, [f"{output}: cannot write: {e.strerror}"])
     else:
         sys.stdout.write(text)
+        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
+
+
+def limit_option(sp):
+    """--limit NAME=VALUE (robust): the input limits of engine/limits.py, docs/limits.md."""
+    from .limits import NAMES
+    sp.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                    help=f"raise or lower an input limit ({', '.join(NAMES)}); see docs/limits.md. "
+                         f"Example: --limit properties=5000")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -159,11 +185,12 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="evaluate fact files (JSON or YAML)")
     e.add_argument("files", nargs="+", metavar="FILE")
     rules_dir(e)
-    e.add_argument("--format", choices=["json", "text"], default="json")
+    e.add_argument("--format", choices=["json", "text", "csv"], default="json")
     e.add_argument("--output", metavar="PATH")
     e.add_argument("--allow-unreviewed", action="store_true",
                    help="evaluate a tax year whose values `rules new-year` copied and no one has reviewed yet")
     e.set_defaults(func=cmd_evaluate)
+    limit_option(e)  # robust: `-` reads standard input; --format csv; --limit
 
     x = sub.add_parser("explain", help="the audit report of one fact file")
     x.add_argument("file", metavar="FILE")
@@ -173,6 +200,7 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--allow-unreviewed", action="store_true",
                    help="explain with a tax year whose copied values no one has reviewed yet")
     x.set_defaults(func=cmd_explain)
+    limit_option(x)
 
     b = sub.add_parser("batch", help="evaluate many fact sets: one result line per input, in input order")
     b.add_argument("inputs", nargs="+", metavar="INPUT", help="a folder, a glob, or a .jsonl file of fact sets")
@@ -182,6 +210,18 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
     rules_dir(b)
     b.set_defaults(func=cmd_batch)
+    # -- batch: output size, exit code, restart (robust) --
+    b.add_argument("--format", choices=["jsonl", "csv"], default="jsonl",
+                   help="jsonl: one JSON object per input (default); csv: a row per property and per return")
+    b.add_argument("--trace", choices=["full", "rules", "none"], default="full",
+                   help="full: every firing with what it read and set (default); rules: each rule that fired, "
+                        "with citation and file; none: an empty trace")
+    b.add_argument("--strict", action="store_true",
+                   help="exit 1 when any input failed (without it: 0 when the batch ran; 3 when it met a fault "
+                        "of the rules or of the engine)")
+    b.add_argument("--resume", action="store_true",
+                   help="continue an interrupted batch: keep the output's complete lines, evaluate the rest")
+    limit_option(b)
 
     w = sub.add_parser("whatif", help="compare scenarios (varied fields, named strategies) over the years their tax falls in")
     w.add_argument("file", metavar="FILE")
@@ -227,19 +267,73 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    _streams()
     args = parser().parse_args(argv)
     try:
+        _apply_limits(args)
         code = args.func(args)
         return code or EXIT_OK
     except Fault as f:
-        for line in f.lines:
-            print(line, file=sys.stderr)
+        _say(f.lines)
         return f.code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _say(["interrupted"])
         return 130
     except BrokenPipeError:
+        _quiet_stdout()
         return EXIT_OK
+    except OSError as e:  # the standard output could not be written (a full disk, /dev/full)
+        _quiet_stdout()
+        _say([f"{e.filename or '<stdout>'}: {e.strerror or e}"])
+        return EXIT_INPUT
+    except Exception as e:  # noqa: BLE001 - the last boundary: never a traceback
+        import os
+        import traceback
+        if os.environ.get("RECAPTURE_TRACEBACK"):
+            traceback.print_exc()
+        _say(api.internal_error("recapture", e).lines)
+        return EXIT_RULES
+
+
+# -- the fault boundary of the command (robust) --
+def _streams():
+    """Standard streams that cannot fail on what they print: UTF-8 (results are
+    UTF-8 JSON), and anything not encodable written as a backslash escape."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def _say(lines):
+    try:
+        for line in lines:
+            print(line, file=sys.stderr)
+        sys.stderr.flush()
+    except OSError:
+        pass
+
+
+def _quiet_stdout():
+    """After a failed write, point stdout at /dev/null so the interpreter's own flush at exit stays quiet."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _apply_limits(args):
+    from . import limits
+    specs = getattr(args, "limit", None)
+    if specs:
+        try:
+            limits.configure(limits.parse(specs, limits.current()))
+        except limits.LimitError as e:
+            raise Fault(EXIT_INPUT, [f"--limit {e}"]) from None
 
 
 if __name__ == "__main__":
