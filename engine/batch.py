@@ -188,9 +188,10 @@ class Job:
     limits: Limits = field(default_factory=current_limits)
     trace: str = "full"
     format: str = "jsonl"   # jsonl | csv | object (the API: the Result itself)
+    allow_unreviewed: bool = False  # a tax year from `rules new-year` not yet reviewed (engine/review.py)
 
 
-def evaluate_item(item, rules_dir=None, limits: Limits | None = None, raise_on=None):
+def evaluate_item(item, rules_dir=None, limits: Limits | None = None, raise_on=None, allow_unreviewed=False):
     """One input to (its result, None) or (None, its RecaptureError)."""
     from . import api
     from .facts import load_facts, load_facts_bytes
@@ -208,7 +209,7 @@ def evaluate_item(item, rules_dir=None, limits: Limits | None = None, raise_on=N
             load = lambda: api.load(payload, name, limits=limits)  # noqa: E731
         if raise_on is not None and name == raise_on:
             load = _raising  # noqa: F811 - the test hook
-        return api.evaluate_guarded(name, load, library), None
+        return api.evaluate_guarded(name, load, library, allow_unreviewed), None
     except RecaptureError as e:
         return None, e
     except Exception as e:  # noqa: BLE001 - nothing may escape one input
@@ -250,7 +251,7 @@ def run_item(item, job: Job, raise_on=None):
     """One item to its outcome: ("ok", text) or ("error", text, error dict, code) for the
     output formats; ("ok", result) or ("fault", code, lines, faults) for the API."""
     name = item[0]
-    result, fault = evaluate_item(item, job.rules_dir, job.limits, raise_on)
+    result, fault = evaluate_item(item, job.rules_dir, job.limits, raise_on, job.allow_unreviewed)
     if job.format == "object":
         if fault is None:
             return ("ok", result)
@@ -630,7 +631,8 @@ def run_batch(args, library=None) -> int:
     limits = current_limits()
     fmt = getattr(args, "format", None) or "jsonl"
     job = Job(rules_dir=str(library.root) if library is not None else getattr(args, "rules_dir", None),
-              limits=limits, trace=getattr(args, "trace", None) or "full", format=fmt)
+              limits=limits, trace=getattr(args, "trace", None) or "full", format=fmt,
+              allow_unreviewed=getattr(args, "allow_unreviewed", False))
     _check_not_an_input(args)
     items = iter_inputs(args.inputs, limits)
     done = done_errors = 0

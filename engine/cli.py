@@ -221,6 +221,8 @@ def parser() -> argparse.ArgumentParser:
                         "of the rules or of the engine)")
     b.add_argument("--resume", action="store_true",
                    help="continue an interrupted batch: keep the output's complete lines, evaluate the rest")
+    b.add_argument("--allow-unreviewed", action="store_true",
+                   help="evaluate a tax year whose values `rules new-year` copied and no one has reviewed yet")
     limit_option(b)
 
     w = sub.add_parser("whatif", help="compare scenarios (varied fields, named strategies) over the years their tax falls in")
@@ -235,6 +237,8 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--max-scenarios", type=int, default=1000, metavar="N",
                    help="refuse more scenarios than this (default 1000)")
     w.add_argument("--full", action="store_true", help="json: each scenario's full result per year, with the trace")
+    w.add_argument("--allow-unreviewed", action="store_true",
+                   help="evaluate tax years whose values `rules new-year` copied and no one has reviewed yet")
     w.set_defaults(func=cmd_whatif)
 
     s = sub.add_parser("schema", help="print the facts JSON Schema")

@@ -193,8 +193,9 @@ def _totals(years: list[dict]) -> dict:
 class _Evaluator:
     """Evaluates year fact sets once each (equal facts, one evaluation)."""
 
-    def __init__(self, library, keep_results: bool):
+    def __init__(self, library, keep_results: bool, allow_unreviewed: bool = False):
         self.library = library
+        self.allow_unreviewed = allow_unreviewed
         self.later = timeline.LaterYears(library)
         self.years = set(library.years())
         self.keep = keep_results
@@ -205,7 +206,8 @@ class _Evaluator:
         from .facts import parse_facts
         key = timeline.canonical(facts)
         if key not in self.cache:
-            result = evaluate_guarded(name, lambda: parse_facts(copy.deepcopy(facts), name), self.later)
+            result = evaluate_guarded(name, lambda: parse_facts(copy.deepcopy(facts), name), self.later,
+                                      self.allow_unreviewed)
             law_year = min(int(facts["tax_year"]), self.later.last)
             summary = year_summary(result, law_year)
             carry = timeline.carry_out(result, facts)
@@ -362,7 +364,8 @@ def _evaluate(row, years_range, ev, tag, label, keep_results):
 
 
 def scenarios(facts_or_path, vary=(), library=None, name=None, *, strategies=None,
-              max_scenarios: int | None = DEFAULT_MAX_SCENARIOS, keep_results: bool = True) -> list[dict]:
+              max_scenarios: int | None = DEFAULT_MAX_SCENARIOS, keep_results: bool = True,
+              allow_unreviewed: bool = False) -> list[dict]:
     """Every scenario, evaluated over the same years. Each is a dict:
 
     - `name`: the scenario in words; `vary`: the varied fields as "FIELD=VALUE, ..." text;
@@ -427,7 +430,7 @@ def scenarios(facts_or_path, vary=(), library=None, name=None, *, strategies=Non
     if ok:
         first = min(r["_span"][0] for r in ok)
         last = min(max(r["_span"][1] for r in ok), first + MAX_YEARS - 1)
-        ev = _Evaluator(library, keep_results)
+        ev = _Evaluator(library, keep_results, allow_unreviewed)
         for row in ok:
             with _boundary(row):
                 _evaluate(row, range(first, last + 1), ev, f"{name} [{row['name']}]", label, keep_results)
@@ -449,7 +452,8 @@ def run_whatif(args, library):
         raise RecaptureError(EXIT_INPUT, [f"{args.file}: whatif: give --vary FIELD=V1,V2,... or --strategies"])
     full = bool(getattr(args, "full", False))
     rows = scenarios(args.file, vary, library, args.file, strategies=strategies,
-                     max_scenarios=getattr(args, "max_scenarios", DEFAULT_MAX_SCENARIOS), keep_results=full)
+                     max_scenarios=getattr(args, "max_scenarios", DEFAULT_MAX_SCENARIOS), keep_results=full,
+                     allow_unreviewed=getattr(args, "allow_unreviewed", False))
     table = comparison(rows, library, args.file)
     text = render(table, args.format, full=full)
     _write(text, getattr(args, "output", None))

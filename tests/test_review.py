@@ -135,3 +135,24 @@ def test_a_mark_for_a_value_the_table_does_not_have_is_a_fault(law):
     faults = Library(law).check()
     assert any(f.startswith("tables/years/2027/standard_deduction.yaml:") and
                "review.pending.singel: the table has no such value (remove the mark)" in f for f in faults), faults
+
+
+def test_batch_and_whatif_refuse_it_too_unless_told(law, cli, tmp_path):
+    import json
+    facts = law.parent / "wages-2027.yaml"
+    out = tmp_path / "r.jsonl"
+    code, _, err = cli("batch", facts, "--output", out, "--rules-dir", law)
+    assert code == 3  # the batch ran; its one input met a fault of the law (values awaiting review)
+    (line,) = [json.loads(l) for l in out.read_text().splitlines()]
+    assert "not yet reviewed" in line["error"]["reason"]
+    code, _, err = cli("batch", facts, "--output", out, "--rules-dir", law, "--allow-unreviewed")
+    assert code == 0, err
+    (line,) = [json.loads(l) for l in out.read_text().splitlines()]
+    assert line["tax"]["total_tax"] == 13170  # as evaluate --allow-unreviewed, worked above
+    code, _, err = cli("whatif", facts, "--vary", "taxpayer.ordinary_income=100000,110000", "--rules-dir", law,
+                       "--format", "json")
+    assert code != 0 and "not yet reviewed" in err
+    code, text, err = cli("whatif", facts, "--vary", "taxpayer.ordinary_income=100000,110000", "--rules-dir", law,
+                          "--format", "json", "--allow-unreviewed")
+    assert code == 0, err
+    assert [s["error"] for s in json.loads(text)["scenarios"]] == [None, None]
