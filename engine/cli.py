@@ -85,38 +85,42 @@ def cmd_rules_list(args):
     print(list_rules(_library(args), args.year), end="")
 
 
+class _analyst_faults:
+    """An analyst's command: a mistake in its arguments is exit 2 (`what: reason`, or
+    `file: path: reason`), a fault of the rule or table files exit 3."""
+
+    def __init__(self, what=None):
+        self.what = what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, e, tb):
+        from .library import RulesError
+        if isinstance(e, InputError):
+            raise Fault(EXIT_INPUT, [f"{self.what}: {e.reason}" if self.what else f"{e.file}: {e.path}: {e.reason}"])
+        if isinstance(e, RulesError):
+            raise Fault(EXIT_RULES, e.faults)
+        return False
+
+
 def cmd_rules_diff(args):
-    from .library import RulesError
     from .ruletools import diff_years
-    try:
+    with _analyst_faults("rules diff"):
         print(diff_years(_library(args), args.year_a, args.year_b, args.format), end="")
-    except InputError as e:
-        raise Fault(EXIT_INPUT, [f"rules diff: {e.reason}"])
-    except RulesError as e:
-        raise Fault(EXIT_RULES, e.faults)
 
 
 def cmd_rules_new_year(args):
-    from .library import RulesError
     from .ruletools import new_year
-    try:
+    with _analyst_faults():
         print(new_year(_library(args), args.year, args.from_year), end="")
-    except InputError as e:
-        raise Fault(EXIT_INPUT, [f"{e.file}: {e.path}: {e.reason}"])
-    except RulesError as e:
-        raise Fault(EXIT_RULES, e.faults)
 
 
 # -- the analyst's review of a new year and golden cases (engine/review.py, engine/cases.py) ----
 def cmd_rules_review(args):
-    from .library import RulesError
     from .review import confirm
-    try:
+    with _analyst_faults():
         print(confirm(_library(args), args.file, args.key, args.confirm), end="")
-    except InputError as e:
-        raise Fault(EXIT_INPUT, [f"{e.file}: {e.path}: {e.reason}"])
-    except RulesError as e:
-        raise Fault(EXIT_RULES, e.faults)
 
 
 def cmd_test_cases(args):

@@ -8,20 +8,11 @@ import io
 import textwrap
 from decimal import Decimal
 
+from .formats import cents, money
 from .labels import label as _label
 
 WIDTH = 120
 ZERO = Decimal(0)
-
-
-def money(v) -> str:
-    if v is None:
-        return "—"
-    return f"{Decimal(v):,.2f}"
-
-
-def _plain_number(v) -> str:
-    return "" if v is None else f"{Decimal(v):.2f}"
 
 
 def comparison(rows: list[dict], library, name: str) -> dict:
@@ -123,7 +114,7 @@ def to_csv(table: dict) -> str:
     w.writerow(["scenario", "strategy", "property", "vary", "tax_year", "error"] + keys + ["difference_text"])
     for s in table["scenarios"]:
         w.writerow([s["name"], s["strategy"] or "", s["property"] or "", s["vary"], s["tax_year"] or "",
-                    s["error"] or ""] + [_plain_number(s["values"].get(k)) for k in keys] + [s["difference_text"] or ""])
+                    s["error"] or ""] + [cents(s["values"].get(k)) for k in keys] + [s["difference_text"] or ""])
     return buf.getvalue()
 
 

@@ -24,6 +24,12 @@ def money(v) -> str:
     return f"{d:,.2f}" if d == d.quantize(CENT) else f"{d:,}"
 
 
+def cents(v) -> str:
+    """The plain cents text a script or a test compares with the JSON result: 1234.5 ->
+    '1234.50'; None -> '' (CSV cells, the HTML report's data attributes)."""
+    return "" if v is None else f"{_dec(v):.2f}"
+
+
 def year(v) -> str:
     return NONE if v is None else str(int(v))
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import charts
+from .formats import cents, money
 from .labels import label as _label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -24,7 +25,7 @@ def _env():
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2", "svg"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = money
-    env.filters["plain"] = plain_number
+    env.filters["plain"] = cents
     env.filters["value"] = value_text
     return env
 
@@ -34,17 +35,6 @@ def _layout() -> dict:
     from .yamlio import parse_yaml
     data, _ = parse_yaml((TEMPLATES / "forms.yaml").read_text(encoding="utf-8"), "templates/forms.yaml")
     return data
-
-
-def money(v) -> str:
-    if v is None:
-        return "—"
-    return f"{Decimal(v):,.2f}"
-
-
-def plain_number(v) -> str:
-    """The exact cents text a test or a script compares with the JSON result."""
-    return "" if v is None else f"{Decimal(v):.2f}"
 
 
 def value_text(v) -> str:
