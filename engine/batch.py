@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .result import _plain
+from .result import to_json, to_json_line
 
 
 def collect_inputs(inputs: list[str]) -> list[tuple[str, str, str]]:
@@ -63,7 +63,7 @@ def evaluate_one(item, rules_dir=None) -> tuple[str, dict | None]:
         (path, reason), *_ = fault.faults
         error = {"path": path, "reason": reason, "all": [{"path": p, "reason": r} for p, r in fault.faults]}
         line = {"input": name, "error": error}
-    return json.dumps(_plain(line), ensure_ascii=False, separators=(",", ":")), error
+    return to_json_line(line), error
 
 
 def iter_results(inputs, rules_dir=None, workers=1, scheduler=None):
@@ -117,7 +117,7 @@ def run_batch(args, library) -> int:
                 continue
             errors += 1
             if err:
-                err.write(json.dumps(_plain({"input": name, "error": error}), ensure_ascii=False) + "\n")
+                err.write(to_json({"input": name, "error": error}, indent=None) + "\n")
     finally:
         out.close()
         if err:

@@ -100,11 +100,12 @@ def assemble(facts: dict, book) -> dict:
 
 
 def _plain(o):
+    """The result with money as JSON-able numbers (int, or float for a fraction).
+    Kept for callers that hand results to `json`; the writers below do not use it."""
     if isinstance(o, Decimal):
-        # exact text of a Decimal as a JSON number: integral values print without ".0"
         if o == o.to_integral() and abs(o) < 10 ** 15:
             return int(o)
-        return float(o)  # float ok: money is rounded to cents first; shortest repr is the cents text
+        return float(o)
     if isinstance(o, dict):
         return {str(k): _plain(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
@@ -112,8 +113,159 @@ def _plain(o):
     return o
 
 
+# -- writing results as JSON -------------------------------------------------
+# Money is Decimal up to here. A Decimal is written as a JSON number: a whole
+# value without decimals, any other as its shortest text (1234.5, 0.1). orjson
+# (when installed) writes the JSON, with each Decimal handed over as a ready
+# number text (`orjson.Fragment`); without orjson, or for what orjson refuses
+# (integers beyond 64 bits, non-text keys, unpaired surrogates), a pure-Python
+# writer gives exactly the bytes `json.dumps` gives, so the output never
+# depends on which path ran.
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised by the no-orjson CI line
+    _orjson = None
+
+
+def _float_text(f: float) -> str:
+    if f != f:
+        return "NaN"
+    if f in (float("inf"), float("-inf")):
+        return "Infinity" if f > 0 else "-Infinity"
+    return float.__repr__(f)
+
+
+def _decimal_text_slow(o: Decimal) -> str:
+    if o.is_finite() and o == o.to_integral() and abs(o) < 10 ** 15:
+        return str(int(o))
+    return _float_text(float(o))
+
+
+def decimal_text(o: Decimal) -> str:
+    """The JSON number text of a Decimal."""
+    s = o.__str__()
+    if "E" in s or "n" in s or "N" in s:  # an exponent, NaN, Infinity
+        return _decimal_text_slow(o)
+    point = s.find(".")
+    whole = s if point < 0 else s[:point]
+    frac = "" if point < 0 else s[point + 1:].rstrip("0")
+    digits = len(whole) - (whole[:1] == "-")
+    if not frac:  # a whole number
+        if digits > 15:
+            return _decimal_text_slow(o)
+        return "0" if whole == "-0" else whole
+    if whole in ("0", "-0"):
+        zeros = len(frac) - len(frac.lstrip("0"))
+        if zeros >= 4:  # below 1e-4 the shortest text has an exponent
+            return _decimal_text_slow(o)
+        significant = len(frac) - zeros
+    else:
+        significant = digits + len(frac)
+    if significant > 15:  # beyond 15 digits a float may not keep them
+        return _decimal_text_slow(o)
+    return whole + "." + frac
+
+
+def _fragment(o):
+    if type(o) is Decimal or isinstance(o, Decimal):
+        return _orjson.Fragment(decimal_text(o))
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+_encode_str = json.encoder.encode_basestring  # the C encoder json.dumps uses with ensure_ascii=False
+
+
+def _write(o, out, indent, level, item_sep, key_sep):  # noqa: C901 - one branch per JSON type
+    if isinstance(o, str):
+        out.append(_encode_str(o))
+    elif o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif isinstance(o, Decimal):
+        out.append(decimal_text(o))
+    elif isinstance(o, int):
+        out.append(int.__repr__(o))
+    elif isinstance(o, float):
+        out.append(_float_text(o))
+    elif isinstance(o, dict):
+        if not o:
+            out.append("{}")
+            return
+        if indent is None:
+            out.append("{")
+            sep = item_sep
+        else:
+            level += 1
+            pad = "\n" + " " * (indent * level)
+            out.append("{" + pad)
+            sep = item_sep + pad
+        first = True
+        for k, v in o.items():
+            if not first:
+                out.append(sep)
+            first = False
+            out.append(_encode_str(k if isinstance(k, str) else str(k)))
+            out.append(key_sep)
+            _write(v, out, indent, level, item_sep, key_sep)
+        if indent is not None:
+            out.append("\n" + " " * (indent * (level - 1)))
+        out.append("}")
+    elif isinstance(o, (list, tuple)):
+        if not o:
+            out.append("[]")
+            return
+        if indent is None:
+            out.append("[")
+            sep = item_sep
+        else:
+            level += 1
+            pad = "\n" + " " * (indent * level)
+            out.append("[" + pad)
+            sep = item_sep + pad
+        first = True
+        for v in o:
+            if not first:
+                out.append(sep)
+            first = False
+            _write(v, out, indent, level, item_sep, key_sep)
+        if indent is not None:
+            out.append("\n" + " " * (indent * (level - 1)))
+        out.append("]")
+    else:
+        raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def dumps_pure(obj, indent=None, separators=None) -> str:
+    """The pure-Python writer: the bytes of json.dumps(_plain(obj), indent=indent,
+    separators=separators, ensure_ascii=False), with Decimals as `decimal_text`."""
+    if separators is None:
+        separators = (", ", ": ") if indent is None else (",", ": ")
+    out: list[str] = []
+    _write(obj, out, indent, 0, separators[0], separators[1])
+    return "".join(out)
+
+
 def to_json(obj, indent=2) -> str:
-    return json.dumps(_plain(obj), indent=indent, ensure_ascii=False)
+    """A result (or a list of them) as `recapture evaluate` writes it."""
+    if _orjson is not None and indent == 2:
+        try:
+            return _orjson.dumps(obj, default=_fragment, option=_orjson.OPT_INDENT_2).decode("utf-8")
+        except (TypeError, _orjson.JSONEncodeError):
+            pass
+    return dumps_pure(obj, indent=indent)
+
+
+def to_json_line(obj) -> str:
+    """One compact line (no spaces), as `recapture batch` writes each result."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(obj, default=_fragment).decode("utf-8")
+        except (TypeError, _orjson.JSONEncodeError):
+            pass
+    return dumps_pure(obj, separators=(",", ":"))
 
 
 def _return_blocks(book) -> dict:
