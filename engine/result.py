@@ -100,8 +100,9 @@ def assemble(facts: dict, book) -> dict:
 
 
 def _plain(o):
-    """The result with money as JSON-able numbers (int, or float for a fraction).
-    Kept for callers that hand results to `json`; the writers below do not use it."""
+    """The result with money as JSON-able numbers (int, or float for a fraction,
+    which may lose digits beyond 15). Kept for callers that hand results to the
+    `json` module; the writers below do not use it and write money exactly."""
     if isinstance(o, Decimal):
         if o == o.to_integral() and abs(o) < 10 ** 15:
             return int(o)
@@ -114,8 +115,10 @@ def _plain(o):
 
 
 # -- writing results as JSON -------------------------------------------------
-# Money is Decimal up to here. A Decimal is written as a JSON number: a whole
-# value without decimals, any other as its shortest text (1234.5, 0.1). orjson
+# Money is Decimal up to here. A Decimal is written as a JSON number, exactly, at
+# any size: a whole value without decimals (1234567890123456), any other as its
+# shortest exact text (1234.5, 0.1, 1234567890123456.78), which for a value a
+# float holds exactly is the float's own text. orjson
 # (when installed) writes the JSON, with each Decimal handed over as a ready
 # number text (`orjson.Fragment`); without orjson, or for what orjson refuses
 # (integers beyond 64 bits, non-text keys, unpaired surrogates), a pure-Python
@@ -136,13 +139,19 @@ def _float_text(f: float) -> str:
 
 
 def _decimal_text_slow(o: Decimal) -> str:
-    if o.is_finite() and o == o.to_integral() and abs(o) < 10 ** 15:
-        return str(int(o))
-    return _float_text(float(o))
+    if not o.is_finite():
+        return _float_text(float(o))  # NaN and Infinity as json.dumps writes them
+    if o == o.to_integral_value():
+        return str(int(o))  # a whole number, at any size
+    r = _float_text(float(o))
+    if Decimal(r) == o:  # the float's shortest text is exact: keep it (e.g. 2.5e-07)
+        return r
+    text = format(o, "f")  # exact, without an exponent
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def decimal_text(o: Decimal) -> str:
-    """The JSON number text of a Decimal."""
+    """The exact JSON number text of a Decimal (its shortest: 1234.50 -> 1234.5)."""
     s = o.__str__()
     if "E" in s or "n" in s or "N" in s:  # an exponent, NaN, Infinity
         return _decimal_text_slow(o)
@@ -151,8 +160,6 @@ def decimal_text(o: Decimal) -> str:
     frac = "" if point < 0 else s[point + 1:].rstrip("0")
     digits = len(whole) - (whole[:1] == "-")
     if not frac:  # a whole number
-        if digits > 15:
-            return _decimal_text_slow(o)
         return "0" if whole == "-0" else whole
     if whole in ("0", "-0"):
         zeros = len(frac) - len(frac.lstrip("0"))
@@ -161,7 +168,7 @@ def decimal_text(o: Decimal) -> str:
         significant = len(frac) - zeros
     else:
         significant = digits + len(frac)
-    if significant > 15:  # beyond 15 digits a float may not keep them
+    if significant > 15:  # beyond 15 digits, see whether a float keeps them
         return _decimal_text_slow(o)
     return whole + "." + frac
 

@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, strategies as st
 
 from conftest import EXAMPLES
 from recapture import api, result
@@ -63,6 +64,24 @@ def test_money_is_written_as_its_shortest_text(text, expected):
     assert json.loads(expected) == float(Decimal(text))
 
 
-def test_money_is_written_as_before():
-    money = {"money": SAMPLES["money"] + [Decimal("1234567890123456"), Decimal("1234567890123456.78")]}
+def test_money_is_exact_at_any_size():
+    assert to_json_line({"m": Decimal("1234567890123456.78")}) == '{"m":1234567890123456.78}'
+    assert to_json_line({"m": Decimal("1234567890123456")}) == '{"m":1234567890123456}'
+    assert to_json_line({"m": Decimal("-98765432109876543210.01")}) == '{"m":-98765432109876543210.01}'
+    third = Decimal(1) / Decimal(3) * Decimal("1e0")
+    assert json.loads(to_json_line({"m": third}), parse_float=Decimal)["m"] == third
+    assert decimal_text(Decimal("2.5E-7")) == "2.5e-07"  # the float's own text, already exact
+    assert decimal_text(Decimal("1.000000000000000000001")) == "1.000000000000000000001"
+
+
+def test_normal_money_is_written_as_before():
+    # below 10**15 and up to 15 significant digits: the text a float gave before
+    money = {"money": SAMPLES["money"][:-2] + [Decimal("999999999999999"), Decimal("0.0001"), Decimal("0.00001")]}
     assert dumps_pure(money, indent=2) == _json_module(money, indent=2) == to_json(money)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None))
+def test_every_decimal_reads_back_exactly(d):
+    for text in (decimal_text(d), to_json_line([d])[1:-1], dumps_pure([d])[1:-1]):
+        assert Decimal(text) == d
+        assert json.loads(text, parse_float=Decimal) == d
