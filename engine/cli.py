@@ -110,9 +110,14 @@ def parser() -> argparse.ArgumentParser:
     def rules_dir(sp):
         sp.add_argument("--rules-dir", metavar="DIR", help="a copy of rules/ + tables/ to use (env RECAPTURE_RULES_DIR)")
 
+    def no_cache(sp):  # perf: the on-disk law cache (engine/lawcache.py)
+        sp.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the cached law (env RECAPTURE_NO_CACHE=1; RECAPTURE_CACHE moves it)")
+
     e = sub.add_parser("evaluate", help="evaluate fact files (JSON or YAML)")
     e.add_argument("files", nargs="+", metavar="FILE")
     rules_dir(e)
+    no_cache(e)
     e.add_argument("--format", choices=["json", "text"], default="json")
     e.add_argument("--output", metavar="PATH")
     e.set_defaults(func=cmd_evaluate)
@@ -120,6 +125,7 @@ def parser() -> argparse.ArgumentParser:
     x = sub.add_parser("explain", help="the audit report of one fact file")
     x.add_argument("file", metavar="FILE")
     rules_dir(x)
+    no_cache(x)
     x.add_argument("--format", choices=["text", "markdown", "html"], default="text")
     x.add_argument("--output", metavar="PATH")
     x.set_defaults(func=cmd_explain)
@@ -131,12 +137,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=1, metavar="N")
     b.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
     rules_dir(b)
+    no_cache(b)
     b.set_defaults(func=cmd_batch)
 
     w = sub.add_parser("whatif", help="evaluate every combination of varied fields and compare")
     w.add_argument("file", metavar="FILE")
     w.add_argument("--vary", action="append", required=True, metavar="FIELD=V1,V2,...")
     rules_dir(w)
+    no_cache(w)
     w.add_argument("--format", choices=["text", "json"], default="text")
     w.set_defaults(func=cmd_whatif)
 
@@ -151,11 +159,13 @@ def parser() -> argparse.ArgumentParser:
     ls = rs.add_parser("list", help="each rule: id, citation, file, tax years in force")
     ls.add_argument("--year", type=int)
     rules_dir(ls)
+    no_cache(ls)
     ls.set_defaults(func=cmd_rules_list)
     d = rs.add_parser("diff", help="every rule and table value that differs between two tax years")
     d.add_argument("year_a", type=int, metavar="YEAR_A")
     d.add_argument("year_b", type=int, metavar="YEAR_B")
     rules_dir(d)
+    no_cache(d)
     d.set_defaults(func=cmd_rules_diff)
     n = rs.add_parser("new-year", help="start a new tax year's files from an existing year's")
     n.add_argument("year", type=int, metavar="YEAR")
@@ -167,6 +177,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "no_cache", False):  # perf: for this process and the workers it starts
+        import os
+        os.environ["RECAPTURE_NO_CACHE"] = "1"
     try:
         code = args.func(args)
         return code or EXIT_OK
