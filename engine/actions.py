@@ -3,9 +3,9 @@ over the workbook, driven by the rule's `with:` parameters; none holds a
 figure of law. Every action records what it read and what it set."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
-from .formula import FormulaError, evaluate, parse, round_cents
+from .formula import FormulaError, compile_formula, evaluate, parse, round_cents
 from .workbook import EntityScope
 
 
@@ -283,3 +283,45 @@ def check_params(action, params):
         except FormulaError as e:
             faults.append((where, str(e)))
     return faults
+
+
+# -- binding a rule to its action (perf) -------------------------------------
+def bind(rule):
+    """The callable(ctx, fact, closure) that runs `rule`'s action. A `compute` rule
+    gets its `with:` read once here (formulas compiled, lines known) and its
+    formulas evaluated in one 40-digit decimal context per firing instead of one
+    per formula; what it reads, sets, warns and records is exactly `compute`'s."""
+    action = ACTIONS[rule["action"]]
+    if action is compute:
+        try:
+            return _bound_compute(rule)
+        except Exception:  # noqa: BLE001 - a malformed `with:`: let compute report it when it fires
+            pass
+    return lambda ctx, fact, closure: action(ctx, rule, fact, closure)
+
+
+def _bound_compute(rule):
+    params = rule.get("with") or {}
+    sets = []
+    for name, spec in (params.get("set") or {}).items():
+        formula, line = (spec["value"], spec.get("line")) if isinstance(spec, dict) else (spec, None)
+        sets.append((name, compile_formula(formula), line))
+    warns = [(compile_formula(w["when"]), w["message"]) for w in params.get("warn") or []]
+    emit = params.get("emit")
+
+    def run(ctx, fact, closure):
+        f = Firing(ctx, rule, _entity(ctx, fact))
+        entity, scope = f.entity, f.scope
+        try:
+            with localcontext() as dc:  # what `evaluate` sets for each formula; nothing else here computes
+                dc.prec = 40
+                for name, fn, line in sets:
+                    f.set(name, fn(scope), line)
+                for when, message in warns:
+                    if when(scope):
+                        ctx.book.warn(message.format_map(_Fmt({**entity.values}, entity.id)))
+            if emit:
+                _emit(f, emit, closure)
+        finally:
+            f.record()
+    return run

@@ -8,7 +8,7 @@ import copy
 import threading
 from decimal import Decimal
 
-from .actions import ACTIONS
+from .actions import bind
 from .adapter import QuietHost, Ruleset, compile_pattern
 from .formula import round_cents
 from .library import Library, YearLaw
@@ -56,10 +56,9 @@ def _compile(law: YearLaw) -> CompiledLaw:
     rules.sort(key=lambda r: r["priority"])  # stable: ties keep file order
     compiled = []
     for r in rules:
-        action = ACTIONS[r["action"]]
         compiled.append({"id": r["id"], "priority": r["priority"],
                          "pattern": compile_pattern(r["when"]["fact"], r["when"].get("all", [])),
-                         "action": (lambda a, rule: lambda ctx, fact, c: a(ctx, rule, fact, c))(action, r)})
+                         "action": bind(r)})
     if _host is None:
         _host = QuietHost()
     name = f"recapture_{law.year}_{law.version}"

@@ -173,9 +173,21 @@ def decimal_text(o: Decimal) -> str:
     return whole + "." + frac
 
 
+_fragments: dict = {}  # Decimal -> its Fragment: the text depends only on the value, and values repeat
+
+
 def _fragment(o):
     if type(o) is Decimal or isinstance(o, Decimal):
-        return _orjson.Fragment(decimal_text(o))
+        try:
+            return _fragments[o]
+        except KeyError:
+            pass
+        except TypeError:  # a signalling NaN cannot be hashed
+            return _orjson.Fragment(decimal_text(o))
+        if len(_fragments) > 100_000:
+            _fragments.clear()
+        frag = _fragments[o] = _orjson.Fragment(decimal_text(o))
+        return frag
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 

@@ -68,11 +68,15 @@ class EntityScope(Scope):
         return value
 
     def name(self, name):
-        if name in self.extra:
+        if self.extra and name in self.extra:
             return self.extra[name]
         e = self.entity
-        if name in e.values:
-            return self._read(e, name)
+        values = e.values
+        if name in values:  # _read(e, name), inlined: the commonest read of all
+            value = values[name]
+            if not isinstance(value, (list, dict)):
+                self.reads[name] = value
+            return value
         if name in e.links:
             link = e.links[name]
             return [self.book.get(i) for i in link] if isinstance(link, list) else self.book.get(link)
