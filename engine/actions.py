@@ -26,6 +26,10 @@ class Firing:
             self.scope.extra = {}
 
     def set(self, name, value, line=None):
+        declared = self.rule.get("_sets")  # perf: what sets_of() declared (the baseline relies on it)
+        if declared is not None and name not in declared:
+            raise FormulaError(f"action {self.rule.get('action')} set {name!r}, which actions.sets_of() does not "
+                               "declare for it: add it there")
         self.entity.values[name] = value
         self.sets[name] = value
         if line:
@@ -325,3 +329,34 @@ def _bound_compute(rule):
         finally:
             f.record()
     return run
+
+
+# -- what each action may set (perf: the baseline's dependency analysis) -------
+# The names an action sets, from its rule's `with:` alone. The tax without the
+# dispositions runs only the rules its total depends on (evaluate.py), found
+# from these names and the names formulas read; every firing checks that it
+# sets nothing undeclared (Firing.set), and tests check these lists against the
+# f.set(...) calls above. A new action, or a new f.set in one, must be added here.
+DEPRECIATION_SETS = ("depreciation_table", "schedule", "table_depreciation", "disposition_year_depreciation",
+                     "recovery_year_of_disposition")
+
+
+def sets_of(rule) -> set | None:
+    """The value names `rule`'s action may set; None when not known (then the rule is always kept)."""
+    p = rule.get("with") or {}
+    action = rule.get("action")
+    try:
+        if action == "compute":
+            return set(p.get("set") or {})
+        if action == "take_gain_component":
+            return {p["component"], p.get("left", "gain_left")}
+        if action == "depreciate_from_percentage_table":
+            return set(DEPRECIATION_SETS)
+        if action == "spread_over_payments":
+            return ({p.get("schedule", "installment_schedule"), "gain_this_year", "gain_after_this_year"}
+                    | {f"{b['name']}_this_year" for b in p["buckets"]})
+        if action == "refuse":
+            return set()
+    except (KeyError, TypeError):
+        return None
+    return None
