@@ -440,8 +440,9 @@ def evaluate(facts: dict, library: Library | None = None) -> dict:
 
 
 def without_dispositions(facts: dict) -> dict:
-    """The same fact set with no property disposed of (for the tax without them)."""
-    other = copy.deepcopy(facts)
-    for p in other["properties"]:
-        p["disposition"] = dict(p["disposition"], type="none")
+    """The same fact set with no property disposed of (for the tax without them).
+    A new top level and new property and disposition mappings; the rest is shared
+    with `facts` (nothing in an evaluation changes a fact set)."""
+    other = dict(facts)
+    other["properties"] = [dict(p, disposition=dict(p["disposition"], type="none")) for p in facts["properties"]]
     return other

@@ -168,7 +168,14 @@ def names_in(text: str) -> set[str]:
 
 
 class Scope:
-    """What a formula can see. Subclasses resolve names and attributes and record reads."""
+    """What a formula can see. Subclasses resolve names and attributes and record reads.
+
+    `local`: a scope may offer a mapping of names it resolves first and without
+    side effects other than recording each read in `self.reads` (names of lists
+    and mappings are not recorded); compiled formulas then read those directly.
+    None: every name goes through `name()`."""
+
+    local = None
 
     def name(self, name: str):
         raise NotImplementedError
@@ -273,6 +280,7 @@ def _eval(node, scope):
 # are fixed Python functions; the formula only chooses which ones are nested.
 _COMPILED: dict[str, object] = {}
 _CONSTANTS = {"true": True, "false": False, "null": None}
+_MISSING = object()
 
 
 def compile_formula(text):
@@ -312,6 +320,17 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
             return lambda scope: value
 
         def name(scope):
+            local = scope.local
+            if local is not None:
+                v = local.get(ident, _MISSING)
+                if v is not _MISSING:
+                    t = type(v)
+                    if t is Decimal or t is str:
+                        scope.reads[ident] = v
+                        return v
+                    if not isinstance(v, (list, dict)):
+                        scope.reads[ident] = v
+                    return _num(v)
             v = scope.name(ident)
             t = type(v)
             if t is Decimal or t is str:
@@ -342,6 +361,22 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
                 return _num(obj[int(key)])
             raise FormulaError(f"cannot index {type(obj).__name__}")
         return subscript
+    if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub) and isinstance(node.left, ast.BinOp) \
+            and type(node.left.op) in (ast.Add, ast.Sub):
+        # a + b - c + d: one closure for the chain, evaluated left to right as the tree is
+        chain, n = [], node
+        while isinstance(n, ast.BinOp) and type(n.op) in (ast.Add, ast.Sub):
+            chain.append((type(n.op) is ast.Add, _compile(n.right)))
+            n = n.left
+        head = _compile(n)
+        chain.reverse()
+
+        def add_chain(scope):
+            acc = head(scope)
+            for plus, f in chain:
+                acc = acc + f(scope) if plus else acc - f(scope)
+            return acc
+        return add_chain
     if isinstance(node, ast.BinOp):
         left, right = _compile(node.left), _compile(node.right)
         op = type(node.op)
@@ -409,6 +444,31 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         fname = node.func.id
         func = FUNCTIONS[fname]
         args = [_compile(a) for a in node.args]
+        if func in (_min, _max) and len(args) == 2:  # min(a, b) / max(a, b): no list, no unpacking
+            pick = min if func is _min else max
+            first, second = args
+
+            def call2(scope):
+                a, b = first(scope), second(scope)
+                try:
+                    return _num(pick((a, b)))
+                except FormulaError:
+                    raise
+                except Exception as e:
+                    raise FormulaError(f"{fname}(): {e}") from None
+            return call2
+        if len(args) == 1:
+            (only,) = args
+
+            def call1(scope):
+                v = only(scope)
+                try:
+                    return _num(func(v))
+                except FormulaError:
+                    raise
+                except Exception as e:
+                    raise FormulaError(f"{fname}(): {e}") from None
+            return call1
 
         def call(scope):
             values = [a(scope) for a in args]

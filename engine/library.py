@@ -58,7 +58,11 @@ class YearLaw:
 
     @property
     def version(self) -> str:
+        cached = self.__dict__.get("_version")
+        if cached is not None and cached[0] == len(self.files):
+            return cached[1]
         h = hashlib.sha256(json.dumps(self.files, sort_keys=True).encode()).hexdigest()
+        self.__dict__["_version"] = (len(self.files), h[:12])  # the files are complete once loaded
         return h[:12]
 
 
@@ -227,10 +231,15 @@ class Library:
     def load_year(self, year: int) -> YearLaw:
         """The law of one tax year, read and validated once per process while the files are
         unchanged, and cached on disk between processes (see lawcache)."""
-        key = (str(self.root.resolve()), year, self.fingerprint())
-        if key not in _LOADED:
-            _LOADED[key] = self._cached_year(year)
-        return _LOADED[key]
+        years = self.__dict__.setdefault("_years", {})  # a Library is a snapshot: once per year
+        law = years.get(year)
+        if law is None:
+            key = (str(self.root.resolve()), year, self.fingerprint())
+            law = _LOADED.get(key)
+            if law is None:
+                law = _LOADED[key] = self._cached_year(year)
+            years[year] = law
+        return law
 
     def _cached_year(self, year: int) -> YearLaw:
         from . import lawcache

@@ -57,7 +57,19 @@ class EntityScope(Scope):
     """Names a formula sees when a rule fires on `entity`; records every read."""
 
     def __init__(self, book: Workbook, entity: Entity, extra=None):
-        self.book, self.entity, self.reads, self.extra = book, entity, {}, extra or {}
+        self.book, self.entity, self.reads = book, entity, {}
+        self.extra = extra
+
+    @property
+    def extra(self):
+        return self._extra
+
+    @extra.setter
+    def extra(self, value):
+        # names given for one evaluation shadow the entity's own; while there are
+        # none, compiled formulas read the entity's values directly (Scope.local)
+        self._extra = value or {}
+        self.local = None if value else self.entity.values
 
     def _read(self, entity, name):
         if name not in entity.values:
@@ -68,8 +80,8 @@ class EntityScope(Scope):
         return value
 
     def name(self, name):
-        if self.extra and name in self.extra:
-            return self.extra[name]
+        if self._extra and name in self._extra:
+            return self._extra[name]
         e = self.entity
         values = e.values
         if name in values:  # _read(e, name), inlined: the commonest read of all

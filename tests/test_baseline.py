@@ -123,3 +123,18 @@ def test_the_analysis_reads_names_by_kind():
     assert ("property", "adjusted_basis") in reads and ("asset", "allowed") in reads
     assert ("activity", "own") in reads and (ev.ANY, "f") in reads
     assert ("activity", "allowed") not in reads
+
+
+def test_an_evaluation_changes_no_fact_set():
+    import copy
+    for i in range(120):
+        try:
+            facts = api.load(jsonl_line(fact_set(i)), f"g{i}")
+        except RecaptureError:
+            continue
+        before = copy.deepcopy(facts)
+        try:
+            tax.evaluate_return(facts, api.library())
+        except (ev.Unsupported, ev.EvaluationError):
+            pass
+        assert facts == before, i

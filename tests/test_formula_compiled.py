@@ -84,3 +84,30 @@ def test_a_bad_formula_fails_when_evaluated_not_when_compiled():
     fn = compile_formula("a ** 2")
     with pytest.raises(FormulaError, match="Pow is not allowed"):
         fn(Recording({}))
+
+
+def _entity_outcome(fn, text, extra):
+    from recapture.workbook import Entity, EntityScope, Workbook
+
+    class Law:
+        tables = {}
+    book = Workbook(Law(), 2025)
+    book.add(Entity("taxpayer", "taxpayer", {"filing_status": "single", "income": Decimal(7)}))
+    e = book.add(Entity("unit:u", "unit", {"a": Decimal("10.5"), "b": 3, "s": "x", "xs": [Decimal(1)], "d": {"k": 1},
+                                          "none": None, "flag": True, "f": 0.25}, {"property": "property:p"}))
+    book.add(Entity("property:p", "property", {"gain": Decimal(5)}))
+    scope = EntityScope(book, e, extra)
+    try:
+        value = fn(text, scope)
+        return "value", repr(value), list(scope.reads.items())
+    except Exception as ex:  # noqa: BLE001
+        return "error", type(ex).__name__, str(ex), list(scope.reads.items())
+
+
+@pytest.mark.parametrize("extra", [None, {"a": Decimal(1), "extra_only": Decimal(2)}])
+@pytest.mark.parametrize("text", ["a + b + a - b * 2", "a + s", "xs", "d.k", "none", "flag and a > b", "f + a",
+                                  "property.gain + a", "taxpayer.income - a", "missing + a", "extra_only",
+                                  "min(a, b) + max(b, a)", "sum(xs)", "count(xs)", "min(xs, 1)", "round_cents(a / b)",
+                                  "a - b - b + a", "tax_year", "units"])
+def test_compiled_reads_of_an_entity_are_the_interpreters(text, extra):
+    assert _entity_outcome(evaluate, text, extra) == _entity_outcome(interpret, text, extra)
