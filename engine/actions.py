@@ -316,11 +316,16 @@ def _bound_compute(rule):
     def run(ctx, fact, closure):
         f = Firing(ctx, rule, _entity(ctx, fact))
         entity, scope = f.entity, f.scope
+        values, done, lines = entity.values, f.sets, f.lines  # Firing.set, inlined (its names are these)
         try:
             with localcontext() as dc:  # what `evaluate` sets for each formula; nothing else here computes
                 dc.prec = 40
                 for name, fn, line in sets:
-                    f.set(name, fn(scope), line)
+                    value = fn(scope)
+                    values[name] = value
+                    done[name] = value
+                    if line:
+                        lines[name] = line
                 for when, message in warns:
                     if when(scope):
                         ctx.book.warn(message.format_map(_Fmt({**entity.values}, entity.id)))

@@ -191,7 +191,17 @@ class Ruleset:
     """A compiled ruleset: one per (rules folder, tax year, content hash)."""
 
     def __init__(self, host: QuietHost, name: str, rules: list[dict]):
-        """rules: [{id, pattern, priority, action: callable(ctx, fact, closure)}] in firing order."""
+        """rules: [{id, pattern, priority, action: callable(ctx, fact, closure)}] in firing order.
+
+        A rule may also carry `then`: [(id, action), ...], rules fused into it: they
+        came right after it in firing order, with the very same pattern, and
+        neither they nor it assert facts. The engine then fires one rule where it
+        fired several: each time, the first action runs at once; the others run,
+        in their order and each over the facts in the order the engine gave them,
+        as soon as the engine turns to another rule, which is exactly the order
+        in which the engine fired the separate rules (notes §2: lowest priority
+        first, ties in declaration order, all matches of one rule before the next).
+        """
         self.host, self.name = host, name
         definition = {
             "_init": {"all": [{"m": {"$and": [{"$s": 1}, {"$nex": {"_init": 1}}]}}],
@@ -199,10 +209,12 @@ class Ruleset:
             "_sink": {"all": [{"a": {"$ex": {"type": 1}}}, {"b": {"type": "__never__"}}],
                       "run": lambda c: None},
         }
-        self.actions = {}
+        self.actions, self.then = {}, {}
         for r in rules:
             definition[r["id"]] = {"all": [r["pattern"]], "pri": r["priority"], "run": _never_called(r["id"])}
             self.actions[r["id"]] = r["action"]
+            if r.get("then"):
+                self.then[r["id"]] = list(r["then"])
         host.register_rulesets({name: copy.copy(definition)})
         self.handle = host.get_ruleset(name)._handle
 
@@ -237,27 +249,47 @@ class Ruleset:
         if not result:
             return
         state_text, message_text = result
-        actions, ids = self.actions, session.ids
-        while True:
-            (rule_id, matched), = _loads(message_text).items()
-            if rule_id == "_init":
-                state = _loads(state_text)
-                state["_init"] = 1
-                _dre.update_state(handle, json.dumps(state, ensure_ascii=False))
-            elif rule_id != "_sink":
-                fact = matched["m"]
-                own = ids.get(fact.get("id"))
-                if own is None:
-                    fact.pop("id", None)
-                else:
-                    fact["id"] = own
-                try:
-                    actions[rule_id](ctx, fact, session)
-                except BaseException as e:  # the engine would swallow it; keep it for the caller
-                    ctx.errors.append(f"rule {rule_id}: {type(e).__name__}: {e}")
-            message_text = _dre.complete_and_start_action(handle, state_offset)
-            if not message_text:
-                return
+        actions, ids, then = self.actions, session.ids, self.then
+        pending_rule, pending = None, []  # a fused rule's facts, for the actions fused into it
+        try:
+            while True:
+                (rule_id, matched), = _loads(message_text).items()
+                if pending and rule_id != pending_rule:
+                    _run_fused(then[pending_rule], pending, ctx, session)
+                    pending = []
+                if rule_id == "_init":
+                    state = _loads(state_text)
+                    state["_init"] = 1
+                    _dre.update_state(handle, json.dumps(state, ensure_ascii=False))
+                elif rule_id != "_sink":
+                    fact = matched["m"]
+                    own = ids.get(fact.get("id"))
+                    if own is None:
+                        fact.pop("id", None)
+                    else:
+                        fact["id"] = own
+                    if rule_id in then:
+                        pending_rule = rule_id
+                        pending.append(dict(fact))
+                    try:
+                        actions[rule_id](ctx, fact, session)
+                    except BaseException as e:  # the engine would swallow it; keep it for the caller
+                        ctx.errors.append(f"rule {rule_id}: {type(e).__name__}: {e}")
+                message_text = _dre.complete_and_start_action(handle, state_offset)
+                if not message_text:
+                    return
+        finally:
+            if pending:
+                _run_fused(then[pending_rule], pending, ctx, session)
+
+
+def _run_fused(parts, facts, ctx, session):
+    for rule_id, action in parts:
+        for fact in facts:
+            try:
+                action(ctx, dict(fact), session)
+            except BaseException as e:
+                ctx.errors.append(f"rule {rule_id}: {type(e).__name__}: {e}")
 
 
 def _never_called(rule_id):

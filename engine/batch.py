@@ -3,7 +3,6 @@ A bad input becomes an error line and the batch goes on."""
 from __future__ import annotations
 
 import glob
-import json
 import sys
 from pathlib import Path
 

@@ -5,14 +5,12 @@ unit of sale); every figure is computed by a rule."""
 from __future__ import annotations
 
 import ast
-import copy
 import itertools
 import threading
 from decimal import Decimal
 
 from .actions import bind, sets_of
 from .adapter import QuietHost, Ruleset, compile_pattern
-from .formula import round_cents
 from .library import Library, YearLaw
 from .workbook import Entity, Workbook
 
@@ -75,8 +73,30 @@ def _compile(law: YearLaw) -> CompiledLaw:
     needed = baseline_rules(rules)
     baseline = None
     if needed is not None and len(needed) < len(rules):
-        baseline = Ruleset(_host, name + "_baseline", [c for c, r in zip(compiled, rules) if r["id"] in needed])
-    return CompiledLaw(law, Ruleset(_host, name, compiled), components, rules, baseline)
+        baseline = Ruleset(_host, name + "_baseline",
+                           fuse([(c, r) for c, r in zip(compiled, rules) if r["id"] in needed]))
+    return CompiledLaw(law, Ruleset(_host, name, fuse(list(zip(compiled, rules)))), components, rules, baseline)
+
+
+def _fusable(rule) -> bool:
+    """An action that asserts no fact and refuses nothing: the engine's next choice
+    cannot depend on whether it has run yet."""
+    return rule["action"] != "refuse" and not (rule["action"] == "compute" and (rule.get("with") or {}).get("emit"))
+
+
+def fuse(pairs: list[tuple[dict, dict]]) -> list[dict]:
+    """Consecutive rules (in firing order) with the very same pattern, none asserting
+    facts, become one engine rule whose `then` runs the others (see adapter.Ruleset)."""
+    out = []
+    for compiled, rule in pairs:
+        last = out[-1] if out else None
+        if last is not None and last["_fusable"] and _fusable(rule) and compiled["pattern"] == last["pattern"]:
+            last.setdefault("then", []).append((compiled["id"], compiled["action"]))
+            continue
+        out.append(dict(compiled, _fusable=_fusable(rule)))
+    for c in out:
+        del c["_fusable"]
+    return out
 
 
 # -- the rules the tax without the dispositions needs ------------------------------

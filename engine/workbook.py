@@ -105,8 +105,12 @@ class EntityScope(Scope):
     def attribute(self, obj, attr):
         if isinstance(obj, Entity):
             return self._read(obj, attr)
-        if isinstance(obj, list) and all(isinstance(o, Entity) for o in obj):
-            return [self._read(o, attr) for o in obj]
+        if isinstance(obj, list):
+            for o in obj:
+                if not isinstance(o, Entity):
+                    break
+            else:  # a list of entities (or an empty one): the attribute of each
+                return [self._read(o, attr) for o in obj]
         if isinstance(obj, TableView):
             table = obj.tables.get(attr)
             if table is None:
