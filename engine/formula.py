@@ -325,7 +325,7 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
                 v = local.get(ident, _MISSING)
                 if v is not _MISSING:
                     t = type(v)
-                    if t is Decimal or t is str:
+                    if t is Decimal or t is str or t is bool or v is None:
                         scope.reads[ident] = v
                         return v
                     if not isinstance(v, (list, dict)):
@@ -333,7 +333,7 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
                     return _num(v)
             v = scope.name(ident)
             t = type(v)
-            if t is Decimal or t is str:
+            if t is Decimal or t is str or t is list or t is bool or v is None:
                 return v
             return _num(v)
         return name
@@ -343,7 +343,7 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         def attribute(scope):
             v = scope.attribute(inner(scope), attr)
             t = type(v)
-            if t is Decimal or t is str:
+            if t is Decimal or t is str or t is list or t is bool or v is None:
                 return v
             return _num(v)
         return attribute
