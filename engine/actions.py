@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-from .formula import FormulaError, compile_formula, evaluate, parse, round_cents
+from .formula import FormulaError, compile_formula, computes, evaluate, parse, round_cents
 from .workbook import EntityScope
 
 
@@ -36,11 +36,13 @@ class Firing:
             self.lines[name] = line
 
     def record(self):
-        entry = {"rule": self.rule["id"], "citation": self.rule["citation"], "file": self.rule["file"],
-                 "version": self.rule["version"], "entity": self.entity.id,
-                 "read": dict(self.scope.reads), "set": dict(self.sets)}
+        # the firing is over: its reads, sets and lines go into the trace as they are
+        rule = self.rule
+        entry = {"rule": rule["id"], "citation": rule["citation"], "file": rule["file"],
+                 "version": rule["version"], "entity": self.entity.id,
+                 "read": self.scope.reads, "set": self.sets}
         if self.lines:
-            entry["lines"] = dict(self.lines)
+            entry["lines"] = self.lines
         self.ctx.book.trace.append(entry)
 
 
@@ -312,6 +314,9 @@ def _bound_compute(rule):
         sets.append((name, compile_formula(formula), line))
     warns = [(compile_formula(w["when"]), w["message"]) for w in params.get("warn") or []]
     emit = params.get("emit")
+    texts = [spec["value"] if isinstance(spec, dict) else spec for spec in (params.get("set") or {}).values()]
+    if not any(computes(t) for t in texts + [w["when"] for w in params.get("warn") or []]):
+        return _bound_plain(rule, sets, warns, emit)
 
     def run(ctx, fact, closure):
         f = Firing(ctx, rule, _entity(ctx, fact))
@@ -329,6 +334,30 @@ def _bound_compute(rule):
                 for when, message in warns:
                     if when(scope):
                         ctx.book.warn(message.format_map(_Fmt({**entity.values}, entity.id)))
+            if emit:
+                _emit(f, emit, closure)
+        finally:
+            f.record()
+    return run
+
+
+def _bound_plain(rule, sets, warns, emit):
+    """A compute rule whose formulas only name, compare and choose values: no
+    arithmetic, so no decimal context to set (its result could not differ)."""
+    def run(ctx, fact, closure):
+        f = Firing(ctx, rule, _entity(ctx, fact))
+        entity, scope = f.entity, f.scope
+        values, done, lines = entity.values, f.sets, f.lines
+        try:
+            for name, fn, line in sets:
+                value = fn(scope)
+                values[name] = value
+                done[name] = value
+                if line:
+                    lines[name] = line
+            for when, message in warns:
+                if when(scope):
+                    ctx.book.warn(message.format_map(_Fmt({**entity.values}, entity.id)))
             if emit:
                 _emit(f, emit, closure)
         finally:

@@ -280,6 +280,26 @@ def _eval(node, scope):
 # are fixed Python functions; the formula only chooses which ones are nested.
 _COMPILED: dict[str, object] = {}
 _CONSTANTS = {"true": True, "false": False, "null": None}
+# functions whose result does not depend on the decimal context (no rounding inside)
+_EXACT = {"min", "max", "count", "any", "all", "text", "last_date", "year", "month", "quarter", "add_years",
+          "add_days", "days_between", "days_within", "period_value", "bracket_start"}
+
+
+def computes(text) -> bool:
+    """Whether a formula's value may depend on the decimal context: arithmetic,
+    a sign, or a function that rounds. False for formulas that only name,
+    compare and choose values (and for formulas that do not parse: they raise
+    the same error in any context)."""
+    try:
+        tree = parse(text)
+    except FormulaError:
+        return False
+    for n in ast.walk(tree):
+        if isinstance(n, ast.BinOp) or (isinstance(n, ast.UnaryOp) and not isinstance(n.op, ast.Not)):
+            return True
+        if isinstance(n, ast.Call) and n.func.id not in _EXACT:
+            return True
+    return False
 _MISSING = object()
 
 

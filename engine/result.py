@@ -3,12 +3,14 @@ rounded to cents here, at the edge, and nowhere else."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from .formula import round_cents
+from .formula import CENT, round_cents
 
 
 def money(v):
+    if type(v) is Decimal:  # round_cents(v) without converting a Decimal to itself
+        return v.quantize(CENT, rounding=ROUND_HALF_UP)
     return None if v is None else round_cents(v)
 
 
@@ -184,7 +186,7 @@ def _fragment(o):
             pass
         except TypeError:  # a signalling NaN cannot be hashed
             return _orjson.Fragment(decimal_text(o))
-        if len(_fragments) > 100_000:
+        if len(_fragments) > 20_000:
             _fragments.clear()
         frag = _fragments[o] = _orjson.Fragment(decimal_text(o))
         return frag

@@ -58,7 +58,8 @@ class EntityScope(Scope):
 
     def __init__(self, book: Workbook, entity: Entity, extra=None):
         self.book, self.entity, self.reads = book, entity, {}
-        self.extra = extra
+        self._extra = extra or {}
+        self.local = None if extra else entity.values
 
     @property
     def extra(self):
