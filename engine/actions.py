@@ -9,14 +9,19 @@ from .formula import FormulaError, compile_formula, computes, evaluate, parse, r
 from .workbook import EntityScope
 
 
-class Firing:
-    """One rule firing on one entity: evaluates formulas, records reads and sets."""
+class Firing(EntityScope):
+    """One rule firing on one entity: evaluates formulas, records reads and sets.
+    It is also the scope its formulas see (one object per firing, not two)."""
 
     def __init__(self, ctx, rule, entity):
-        self.ctx, self.rule, self.entity = ctx, rule, entity
-        self.scope = EntityScope(ctx.book, entity)
+        EntityScope.__init__(self, ctx.book, entity)
+        self.ctx, self.rule = ctx, rule
         self.sets = {}
         self.lines = {}
+
+    @property
+    def scope(self):
+        return self
 
     def eval(self, formula, **extra):
         self.scope.extra = extra
