@@ -353,9 +353,11 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
                     return _num(v)
             v = scope.name(ident)
             t = type(v)
-            if t is Decimal or t is str or t is list or t is bool or v is None:
+            if t is Decimal or t is str:
                 return v
-            return _num(v)
+            if t is int or t is float or isinstance(v, (int, float)):
+                return _num(v)
+            return v  # what _num gives back unchanged: lists, entities, tables, booleans, null
         return name
     if isinstance(node, ast.Attribute):
         inner, attr = _compile(node.value), node.attr
@@ -363,9 +365,11 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         def attribute(scope):
             v = scope.attribute(inner(scope), attr)
             t = type(v)
-            if t is Decimal or t is str or t is list or t is bool or v is None:
+            if t is Decimal or t is str:
                 return v
-            return _num(v)
+            if t is int or t is float or isinstance(v, (int, float)):
+                return _num(v)
+            return v  # what _num gives back unchanged: lists, entities, tables, booleans, null
         return attribute
     if isinstance(node, ast.Subscript):
         obj_f, key_f = _compile(node.value), _compile(node.slice)

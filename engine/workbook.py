@@ -37,13 +37,18 @@ class Workbook:
         self.warnings: list[str] = []
         self.errors: list[str] = []
         self.tables = TableView(law.tables)
+        self._kinds: dict[str, list] = {}
 
     def add(self, entity: Entity) -> Entity:
         self.entities[entity.id] = entity
+        self._kinds.clear()
         return entity
 
     def kind(self, kind):
-        return [e for e in self.entities.values() if e.kind == kind]
+        found = self._kinds.get(kind)
+        if found is None:
+            found = self._kinds[kind] = [e for e in self.entities.values() if e.kind == kind]
+        return list(found)
 
     def get(self, id):
         return self.entities[id]
