@@ -5,6 +5,7 @@ unit of sale); every figure is computed by a rule."""
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import threading
 from decimal import Decimal
@@ -134,30 +135,44 @@ def _strings(node, out):
     return out
 
 
+@functools.lru_cache(maxsize=8192)
+def _text_names(text: str):
+    """(names, (base, attribute) pairs, text constants) of a formula; None if it does not parse."""
+    from .formula import FormulaError, parse
+    try:
+        tree = parse(text)
+    except (FormulaError, RecursionError, ValueError):
+        return None
+    names, attrs, consts = set(), [], set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            names.add(n.id)
+        elif isinstance(n, ast.Attribute):
+            attrs.append((n.value.id if isinstance(n.value, ast.Name) else None, n.attr))
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            consts.add(n.value)
+    return frozenset(names), tuple(attrs), frozenset(consts)
+
+
 def _reads(rule, own: set, value_names: set) -> set:
     """Every (entity kind, value name) a rule may read. Each text in its `with:` may
     be a name of its own entity's; in each text that parses as a formula, a name is
     one of its own entity's, `x.name` one of the kind `x` links to (any kind when
     that is not certain), and a text constant may name a value of any kind."""
-    from .formula import FormulaError, parse
     out = set()
     for text in _strings(rule.get("with") or {}, set()):
         out |= {(k, text) for k in own}
-        try:
-            tree = parse(text)
-        except (FormulaError, RecursionError, ValueError):
+        parsed = _text_names(text)
+        if parsed is None:
             continue
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Name):
-                out |= {(k, n.id) for k in own}
-            elif isinstance(n, ast.Attribute):
-                base = n.value.id if isinstance(n.value, ast.Name) else None
-                if base in LINK_KINDS and base not in value_names:
-                    out.add((LINK_KINDS[base], n.attr))
-                else:
-                    out.add((ANY, n.attr))
-            elif isinstance(n, ast.Constant) and isinstance(n.value, str):
-                out.add((ANY, n.value))
+        names, attrs, consts = parsed
+        out |= {(k, n) for k in own for n in names}
+        for base, attr in attrs:
+            if base in LINK_KINDS and base not in value_names:
+                out.add((LINK_KINDS[base], attr))
+            else:
+                out.add((ANY, attr))
+        out |= {(ANY, c) for c in consts}
     return out
 
 

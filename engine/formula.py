@@ -285,6 +285,7 @@ _EXACT = {"min", "max", "count", "any", "all", "text", "last_date", "year", "mon
           "add_days", "days_between", "days_within", "period_value", "bracket_start"}
 
 
+@lru_cache(maxsize=8192)
 def computes(text) -> bool:
     """Whether a formula's value may depend on the decimal context: arithmetic,
     a sign, or a function that rounds. False for formulas that only name,

@@ -26,7 +26,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-FORMAT = 1
+FORMAT = 2
 ENV_DIR, ENV_OFF = "RECAPTURE_CACHE", "RECAPTURE_NO_CACHE"
 # the modules whose code decides what a loaded, validated year holds
 _CODE = ("library.py", "lawcache.py", "yamlio.py", "formula.py", "actions.py", "fastschema.py")
@@ -93,6 +93,8 @@ def _enc(v):
     if t is Decimal:
         return {"$d": str(v)}
     if t is list:
+        if len(v) > 1 and all(type(x) is Decimal for x in v):  # a table row: one tag, not one per figure
+            return {"$D": [str(x) for x in v]}
         return [_enc(x) for x in v]
     if t is dict:
         if all(type(k) is str and not k.startswith("$") for k in v):
@@ -110,6 +112,8 @@ def _dec(d: dict):
         (k, v), = d.items()
         if k == "$d":
             return Decimal(v)
+        if k == "$D":
+            return [Decimal(x) for x in v]
         if k == "$m":
             return {a: b for a, b in v}
         if k == "$t":
