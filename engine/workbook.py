@@ -97,7 +97,8 @@ class EntityScope(Scope):
             return value
         if name in e.links:
             link = e.links[name]
-            return [self.book.get(i) for i in link] if isinstance(link, list) else self.book.get(link)
+            entities = self.book.entities
+            return [entities[i] for i in link] if isinstance(link, list) else entities[link]
         if name == "taxpayer":
             return self.book.get("taxpayer")
         if name in Workbook.PLURALS:
