@@ -3,7 +3,7 @@ over the workbook, driven by the rule's `with:` parameters; none holds a
 figure of law. Every action records what it read and what it set."""
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import Decimal, getcontext, setcontext
 
 from .formula import FormulaError, compile_formula, computes, evaluate, parse, round_cents
 from .workbook import EntityScope
@@ -324,21 +324,25 @@ def _bound_compute(rule):
         return _bound_plain(rule, sets, warns, emit)
 
     def run(ctx, fact, closure):
-        f = Firing(ctx, rule, _entity(ctx, fact))
-        entity, scope = f.entity, f.scope
+        book = ctx.book
+        entity = book.entities[fact.get("of", fact["id"])]  # _entity(), inlined
+        f = Firing(ctx, rule, entity)
         values, done, lines = entity.values, f.sets, f.lines  # Firing.set, inlined (its names are these)
+        base, dec = _context40(ctx)
         try:
-            with localcontext() as dc:  # what `evaluate` sets for each formula; nothing else here computes
-                dc.prec = 40
+            setcontext(dec)  # what `evaluate` sets for each formula; nothing else here computes
+            try:
                 for name, fn, line in sets:
-                    value = fn(scope)
+                    value = fn(f)
                     values[name] = value
                     done[name] = value
                     if line:
                         lines[name] = line
                 for when, message in warns:
-                    if when(scope):
-                        ctx.book.warn(message.format_map(_Fmt({**entity.values}, entity.id)))
+                    if when(f):
+                        book.warn(message.format_map(_Fmt({**entity.values}, entity.id)))
+            finally:
+                setcontext(base)
             if emit:
                 _emit(f, emit, closure)
         finally:
@@ -346,12 +350,30 @@ def _bound_compute(rule):
     return run
 
 
+def _context40(ctx):
+    """(the caller's decimal context, a copy of it at 40 digits), made once per run:
+    what `evaluate` (localcontext) makes afresh for every formula. The flags a copy
+    gathers from one firing to the next never change a result."""
+    base = getcontext()
+    made = getattr(ctx, "_decimal40", None)
+    if made is None or made[0] is not base:
+        dec = base.copy()
+        dec.prec = 40
+        made = (base, dec)
+        try:
+            ctx._decimal40 = made
+        except AttributeError:
+            pass
+    return made
+
+
 def _bound_plain(rule, sets, warns, emit):
     """A compute rule whose formulas only name, compare and choose values: no
     arithmetic, so no decimal context to set (its result could not differ)."""
     def run(ctx, fact, closure):
-        f = Firing(ctx, rule, _entity(ctx, fact))
-        entity, scope = f.entity, f.scope
+        entity = ctx.book.entities[fact.get("of", fact["id"])]  # _entity(), inlined
+        f = Firing(ctx, rule, entity)
+        scope = f
         values, done, lines = entity.values, f.sets, f.lines
         try:
             for name, fn, line in sets:

@@ -180,6 +180,9 @@ class Scope:
     None: every name goes through `name()`."""
 
     local = None
+    # optionally a method (name, attr) -> exactly what `attribute(<the value of name>, attr)`
+    # gives (name read as a compiled formula reads it): one call for `x.y` instead of two
+    name_attribute = None
 
     def name(self, name: str):
         raise NotImplementedError
@@ -305,6 +308,8 @@ def computes(text) -> bool:
         if isinstance(n, ast.Call) and n.func.id not in _EXACT:
             return True
     return False
+
+
 _MISSING = object()
 
 
@@ -364,6 +369,19 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
                 return _num(v)
             return v  # what _num gives back unchanged: lists, entities, tables, booleans, null
         return name
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id not in _CONSTANTS:
+        base_fn, base, attr = _compile(node.value), node.value.id, node.attr
+
+        def attribute_of_name(scope):
+            hook = scope.name_attribute
+            v = hook(base, attr) if hook is not None else scope.attribute(base_fn(scope), attr)
+            t = type(v)
+            if t is Decimal or t is str:
+                return v
+            if t is int or t is float or isinstance(v, (int, float)):
+                return _num(v)
+            return v
+        return attribute_of_name
     if isinstance(node, ast.Attribute):
         inner, attr = _compile(node.value), node.attr
 

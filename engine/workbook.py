@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .formula import FormulaError, Scope
+from .formula import FormulaError, Scope, _num
 
 
 class Entity:
@@ -108,6 +108,28 @@ class EntityScope(Scope):
         if name == "tax_year":
             return Decimal(self.book.tax_year)
         raise FormulaError(f"{e.kind} {e.id!r} has no value {name!r} (yet)")
+
+    def name_attribute(self, base, attr):
+        """`base.attr`, as a compiled formula reads it: the name as `name` would give
+        it (own values first, reads recorded), then its attribute (see Scope)."""
+        local = self.local
+        if local is not None and base in local:
+            obj = local[base]
+            if not isinstance(obj, (list, dict)):
+                self.reads[base] = obj
+        else:
+            obj = self.name(base)
+        if isinstance(obj, (int, float)):
+            obj = _num(obj)
+        if type(obj) is Entity:  # _read(obj, attr), inlined
+            values = obj.values
+            if attr not in values:
+                raise FormulaError(f"{obj.kind} {obj.id!r} has no value {attr!r} (yet)")
+            value = values[attr]
+            if not isinstance(value, (list, dict)):
+                self.reads[f"{obj.id}.{attr}" if obj is not self.entity else attr] = value
+            return value
+        return self.attribute(obj, attr)
 
     def attribute(self, obj, attr):
         if isinstance(obj, Entity):

@@ -108,6 +108,8 @@ def _entity_outcome(fn, text, extra):
 @pytest.mark.parametrize("text", ["a + b + a - b * 2", "a + s", "xs", "d.k", "none", "flag and a > b", "f + a",
                                   "property.gain + a", "taxpayer.income - a", "missing + a", "extra_only",
                                   "min(a, b) + max(b, a)", "sum(xs)", "count(xs)", "min(xs, 1)", "round_cents(a / b)",
-                                  "a - b - b + a", "tax_year", "units"])
+                                  "a - b - b + a", "tax_year", "units", "property.nothing", "a.b", "b.x",
+                                  "xs.y", "d.nope", "table.x", "taxpayer.income + taxpayer.income", "none.x",
+                                  "s.upper", "extra_only.x"])
 def test_compiled_reads_of_an_entity_are_the_interpreters(text, extra):
     assert _entity_outcome(evaluate, text, extra) == _entity_outcome(interpret, text, extra)
