@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, getcontext, setcontext
 
-from .formula import FormulaError, compile_formula, computes, evaluate, parse, round_cents
+from .formula import FormulaError, compile_formula, computes, parse, round_cents
 from .workbook import EntityScope
 
 
@@ -24,11 +24,17 @@ class Firing(EntityScope):
         return self
 
     def eval(self, formula, **extra):
-        self.scope.extra = extra
+        self.extra = extra
         try:
-            return evaluate(formula, self.scope)
+            fn = compile_formula(formula)  # evaluate(formula, self), in the run's 40-digit context
+            base, dec = _context40(self.ctx)
+            setcontext(dec)
+            try:
+                return fn(self)
+            finally:
+                setcontext(base)
         finally:
-            self.scope.extra = {}
+            self.extra = {}
 
     def set(self, name, value, line=None):
         declared = self.rule.get("_sets")  # perf: what sets_of() declared (the baseline relies on it)

@@ -44,6 +44,31 @@ def _lines(values, prefix):
     return {"line_" + k[len(prefix):]: money(v) for k, v in values.items() if k.startswith(prefix)}
 
 
+def _two_lines(values, first, second):
+    """_lines(values, first), _lines(values, second), in one pass."""
+    a, b, n, m = {}, {}, len(first), len(second)
+    for k, v in values.items():
+        if k.startswith(first):
+            a["line_" + k[n:]] = money(v)
+        elif k.startswith(second):
+            b["line_" + k[m:]] = money(v)
+    return a, b
+
+
+_NOTHING = Decimal(0)
+_NOTHING_CENTS = Decimal("0.00")
+
+
+def _components(entity, names):
+    """{component: its value in cents (0.00 when never set)} (money(_v(e, c, Decimal(0))))."""
+    values = entity.values
+    out = {}
+    for c in names:
+        v = values.get(c, _NOTHING)
+        out[c] = _NOTHING_CENTS if v is _NOTHING else money(v)
+    return out
+
+
 def assemble(facts: dict, book) -> dict:
     law = book.law
     out = {"case_id": facts.get("case_id", ""), "tax_year": facts["tax_year"],
@@ -81,13 +106,13 @@ def assemble(facts: dict, book) -> dict:
             "recognized_gain": money(_v(e, "recognized_gain")),
             "deferred_gain": money(_v(e, "deferred_gain")),
             "holding_period": _v(e, "holding_period"),
-            "components": {c: money(_v(e, c, Decimal(0))) for c in book.components},
+            "components": _components(e, book.components),
             "units": [{
                 "id": u.id.split(":", 1)[1], "part": u.values["part"], "recapture_class": u.values["recapture_class"],
                 "amount_realized": money(_v(u, "amount_realized")), "adjusted_basis": money(_v(u, "adjusted_basis")),
                 "realized_gain": money(_v(u, "realized_gain")), "recognized_gain": money(_v(u, "recognized_gain")),
                 "holding_period": _v(u, "holding_period"),
-                "components": {c: money(_v(u, c, Decimal(0))) for c in book.components},
+                "components": _components(u, book.components),
                 "form_4797": _lines(u.values, "form_4797_line_"),
             } for u in units],
             "installment_schedule": _installments(units),
@@ -333,8 +358,7 @@ def _return_blocks(book) -> dict:
                           ("ordinary", "rate_25", "rate_28", "rate_0", "rate_15", "rate_20")},
         },
     }
-    out["form_4797"] = _lines(r, "form_4797_line_")
-    lines = _lines(r, "line_")
+    out["form_4797"], lines = _two_lines(r, "form_4797_line_", "line_")
     if lines:
         out["tax"]["schedule_d_tax_worksheet"] = dict(sorted(lines.items(), key=lambda kv: int(kv[0][5:])))
     return out
