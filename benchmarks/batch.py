@@ -123,6 +123,19 @@ def _mb(b):
     return f"{b / 1e6:.0f} MB"
 
 
+def calibration() -> float:
+    """Milliseconds a fixed pure-Python loop takes here, now: to compare runs made on
+    a busier or quieter machine (the figures scale with it)."""
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.process_time()
+        d = {}
+        for i in range(200_000):
+            d[i % 1000] = d.get(i % 1000, 0) + i
+        best = min(best, time.process_time() - t0)
+    return best * 1000
+
+
 def machine() -> str:
     model = platform.processor() or "?"
     try:
@@ -184,6 +197,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",") if w]
     print(f"recapture batch benchmark — {dt.date.today().isoformat()} — {machine()}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"calibration: {calibration():.1f} ms for a fixed Python loop; load average {load:.2f}")
     tmpobj = None if args.keep else tempfile.TemporaryDirectory()
     tmp = Path(args.keep or tmpobj.name)
     tmp.mkdir(parents=True, exist_ok=True)
