@@ -14,7 +14,8 @@ class Firing(EntityScope):
     It is also the scope its formulas see (one object per firing, not two)."""
 
     def __init__(self, ctx, rule, entity):
-        EntityScope.__init__(self, ctx.book, entity)
+        # EntityScope.__init__(self, ctx.book, entity), inlined: one firing, one call
+        self.book, self.entity, self.reads, self._extra, self.local = ctx.book, entity, {}, {}, entity.values
         self.ctx, self.rule = ctx, rule
         self.sets = {}
         self.lines = {}
@@ -51,7 +52,7 @@ class Firing(EntityScope):
         rule = self.rule
         entry = {"rule": rule["id"], "citation": rule["citation"], "file": rule["file"],
                  "version": rule["version"], "entity": self.entity.id,
-                 "read": self.scope.reads, "set": self.sets}
+                 "read": self.reads, "set": self.sets}
         if self.lines:
             entry["lines"] = self.lines
         self.ctx.book.trace.append(entry)
@@ -328,6 +329,7 @@ def _bound_compute(rule):
     texts = [spec["value"] if isinstance(spec, dict) else spec for spec in (params.get("set") or {}).values()]
     if not any(computes(t) for t in texts + [w["when"] for w in params.get("warn") or []]):
         return _bound_plain(rule, sets, warns, emit)
+    rid, citation, file, version = rule["id"], rule["citation"], rule["file"], rule["version"]
 
     def run(ctx, fact, closure):
         book = ctx.book
@@ -351,8 +353,12 @@ def _bound_compute(rule):
                 setcontext(base)
             if emit:
                 _emit(f, emit, closure)
-        finally:
-            f.record()
+        finally:  # f.record(), inlined
+            entry = {"rule": rid, "citation": citation, "file": file, "version": version, "entity": entity.id,
+                     "read": f.reads, "set": done}
+            if lines:
+                entry["lines"] = lines
+            book.trace.append(entry)
     return run
 
 
