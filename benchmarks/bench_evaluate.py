@@ -1,4 +1,5 @@
 """Throughput of recapture on the shared examples. Prints its figures; no pass/fail.
+(The benchmark of issue 10, on varied generated fact sets, is benchmarks/batch.py.)
 
     python benchmarks/bench_evaluate.py [N]
 

@@ -9,22 +9,41 @@ It handles every pitfall measured in shared/notes/durable-rules.md:
 - polling threads run actions off the main thread: `QuietHost._run` starts
   none (§3, §7);
 - the session state is a fact: every pattern tests `type` (§3);
-- fact identity: every fact gets a unique `id` (§2);
+- fact identity is a 32-bit FNV-1a hash of the `id` (§2, §11): the engine never
+  sees an id made from user text; each fact of a session gets a counter id
+  whose hash is checked to differ from every other in the session (and from the
+  session state's), and actions see the fact's own id again;
 - `MessageNotHandledException` for a fact no rule matches: `_sink` makes every
   typed fact handled (§3);
 - money crosses into the engine as integer cents only (§5);
 - the engine deletes `run` from the dict it is given: rules are deep-copied (§1);
-- a sid is a counter, never text from a file (§3).
+- a sid is a counter, never text from a file (§3);
+- speed (§8, §11): rules are registered through the stock wrapper, but a
+  session is driven by a lean loop over the C extension itself
+  (`assert_facts`, `start_action_for_state`, `complete_and_start_action`), the
+  same calls the wrapper makes, in the same order, so the engine still decides
+  which rule fires next, every time; the loop only skips the wrapper's Python
+  glue (a Closure, Content wrappers, two clock reads and a JSON round trip of
+  the state per firing) and sends the state back only when an action changed
+  it (only `_init` does).
 """
 from __future__ import annotations
 
 import copy
 import itertools
+import json
 import threading
 
+import durable_rules_engine as _dre
 from durable import engine as durable
 
+try:  # faster JSON to and from the engine; the standard library gives the same values
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised by the no-orjson CI line
+    _orjson = None
+
 SYSTEM_RULE_PRIORITY = 0
+_OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 
 
 class QuietHost(durable.Host):
@@ -39,21 +58,52 @@ class ActionFailed(Exception):
 
 
 _sid = itertools.count(1)
-_contexts: dict[tuple[str, str], object] = {}
 _lock = threading.Lock()
 
 
-def _bind(ruleset_name, rule_id, action):
-    def run(c):
-        ctx = _contexts.get((ruleset_name, str(c.s["sid"])))
-        if ctx is None:
-            return
+def fnv1a_32(text: str) -> int:
+    """The engine's fact identity (`fnv1Hash32` in state.c): FNV-1a over the id's
+    bytes, each byte taken as a signed char as the C code does."""
+    h = 0x811C9DC5
+    for b in text.encode("utf-8"):
+        h = ((h ^ (b if b < 128 else (b - 256) & 0xFFFFFFFF)) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+# Engine ids: short counter texts whose hashes differ pairwise, found once per process.
+_ENGINE_IDS: list[str] = []
+_ENGINE_HASH_LIST: list[int] = []
+_ENGINE_HASHES: dict[int, int] = {}
+_next_candidate = itertools.count(1)
+
+
+def _engine_id(i: int) -> str:
+    while len(_ENGINE_IDS) <= i:
+        candidate = f"f{next(_next_candidate)}"
+        h = fnv1a_32(candidate)
+        if h not in _ENGINE_HASHES:
+            _ENGINE_HASHES[h] = len(_ENGINE_IDS)
+            _ENGINE_IDS.append(candidate)
+            _ENGINE_HASH_LIST.append(h)
+    return _ENGINE_IDS[i]
+
+
+def _dumps(obj) -> str:
+    if _orjson is not None:
         try:
-            fact = dict(c.m._d)
-            action(ctx, fact, c)
-        except BaseException as e:  # the engine would swallow it; keep it for the caller
-            ctx.errors.append(f"rule {rule_id}: {type(e).__name__}: {e}")
-    return run
+            return _orjson.dumps(obj).decode("utf-8")
+        except TypeError:  # e.g. an integer beyond 64 bits: the standard library takes it
+            pass
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _loads(text: str):
+    if _orjson is not None:
+        try:
+            return _orjson.loads(text)
+        except _orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def compile_pattern(fact_type: str, conditions: list) -> dict:
@@ -92,11 +142,66 @@ def _plain(v):
     return v
 
 
+class Session:
+    """One run of a ruleset over one fact set: the engine ids it handed out, and the
+    `closure` actions receive (they only ever assert derived facts through it)."""
+
+    __slots__ = ("ruleset", "sid", "ids", "hashes", "seen", "next")
+
+    def __init__(self, ruleset, sid):
+        self.ruleset, self.sid = ruleset, sid
+        self.ids: dict[str, str] = {}      # engine id -> the fact's own id
+        self.seen: set = set()             # the facts' own ids (or contents) asserted so far
+        self.hashes = {fnv1a_32(f"sid-{sid}")}  # the session state is a fact too
+        self.next = 0
+
+    def engine_fact(self, fact: dict) -> dict | None:
+        """The fact as the engine gets it (counter id, sid), or None when the same
+        fact (same id, or the same content without one) was asserted before."""
+        own = fact.get("id")
+        key = own if own is not None else json.dumps(fact, sort_keys=True, default=str)
+        if key in self.seen:
+            return None
+        self.seen.add(key)
+        while True:  # the next counter id whose hash no other fact of this session has
+            eid = _engine_id(self.next)
+            h = _ENGINE_HASH_LIST[self.next]
+            self.next += 1
+            if h not in self.hashes:
+                break
+        self.hashes.add(h)
+        self.ids[eid] = own
+        out = dict(fact)
+        out["id"], out["sid"] = eid, self.sid
+        return out
+
+    def assert_fact(self, fact: dict):
+        """Forward chaining from inside an action (see `assert_derived`)."""
+        out = self.engine_fact(fact)
+        if out is None:
+            raise durable.MessageObservedException(fact)
+        code, _ = _dre.assert_fact(self.ruleset.handle, _dumps(out))
+        if code == _NOT_HANDLED:
+            raise durable.MessageNotHandledException(out)
+        if code == _OBSERVED:  # cannot happen: ids are unique by construction; never lose a fact silently
+            raise ActionFailed(f"the rule engine refused derived fact {fact.get('id')!r} as already observed")
+
+
 class Ruleset:
     """A compiled ruleset: one per (rules folder, tax year, content hash)."""
 
     def __init__(self, host: QuietHost, name: str, rules: list[dict]):
-        """rules: [{id, pattern, priority, action: callable(ctx, fact, closure)}] in firing order."""
+        """rules: [{id, pattern, priority, action: callable(ctx, fact, closure)}] in firing order.
+
+        A rule may also carry `then`: [(id, action), ...], rules fused into it: they
+        came right after it in firing order, with the very same pattern, and
+        neither they nor it assert facts. The engine then fires one rule where it
+        fired several: each time, the first action runs at once; the others run,
+        in their order and each over the facts in the order the engine gave them,
+        as soon as the engine turns to another rule, which is exactly the order
+        in which the engine fired the separate rules (notes §2: lowest priority
+        first, ties in declaration order, all matches of one rule before the next).
+        """
         self.host, self.name = host, name
         definition = {
             "_init": {"all": [{"m": {"$and": [{"$s": 1}, {"$nex": {"_init": 1}}]}}],
@@ -104,27 +209,93 @@ class Ruleset:
             "_sink": {"all": [{"a": {"$ex": {"type": 1}}}, {"b": {"type": "__never__"}}],
                       "run": lambda c: None},
         }
+        self.actions, self.then = {}, {}
         for r in rules:
-            definition[r["id"]] = {"all": [r["pattern"]], "pri": r["priority"], "run": _bind(name, r["id"], r["action"])}
+            definition[r["id"]] = {"all": [r["pattern"]], "pri": r["priority"], "run": _never_called(r["id"])}
+            self.actions[r["id"]] = r["action"]
+            if r.get("then"):
+                self.then[r["id"]] = list(r["then"])
         host.register_rulesets({name: copy.copy(definition)})
+        self.handle = host.get_ruleset(name)._handle
 
     def run(self, facts: list[dict], ctx) -> None:
         """Assert the facts in one new session, run every rule, delete the session."""
         sid = str(next(_sid))
-        key = (self.name, sid)
+        handle = self.handle
         with _lock:
-            _contexts[key] = ctx
+            session = Session(self, sid)
             try:
-                try:
-                    self.host.assert_facts(self.name, [dict(f, sid=sid) for f in facts])
-                except (durable.MessageObservedException, durable.MessageNotHandledException) as e:
-                    self.host.update_state(self.name, {"sid": sid})
-                    ctx.errors.append(f"input rejected by the rule engine: {type(e).__name__}")
+                batch = []
+                duplicate = False
+                for f in facts:
+                    out = session.engine_fact(f)
+                    if out is None:
+                        duplicate = True
+                    else:
+                        batch.append(out)
+                code, state = _dre.assert_facts(handle, _dumps(batch))
+                if code in (_NOT_HANDLED, _OBSERVED) or duplicate:
+                    # as the stock wrapper: the batch is refused before any action runs;
+                    # updating the state runs the pending actions, `_init` included
+                    state = _dre.update_state(handle, json.dumps({"sid": sid, "$s": 1}))
+                    kind = "MessageNotHandledException" if code == _NOT_HANDLED else "MessageObservedException"
+                    ctx.errors.append(f"input rejected by the rule engine: {kind}")
+                self._fire(handle, state, session, ctx)
             finally:
-                try:
-                    self.host.delete_state(self.name, sid)
-                finally:
-                    _contexts.pop(key, None)
+                _dre.delete_state(handle, sid)
+
+    def _fire(self, handle, state_offset, session, ctx):
+        result = _dre.start_action_for_state(handle, state_offset)
+        if not result:
+            return
+        state_text, message_text = result
+        actions, ids, then = self.actions, session.ids, self.then
+        pending_rule, pending = None, []  # a fused rule's facts, for the actions fused into it
+        try:
+            while True:
+                (rule_id, matched), = _loads(message_text).items()
+                if pending and rule_id != pending_rule:
+                    _run_fused(then[pending_rule], pending, ctx, session)
+                    pending = []
+                if rule_id == "_init":
+                    state = _loads(state_text)
+                    state["_init"] = 1
+                    _dre.update_state(handle, json.dumps(state, ensure_ascii=False))
+                elif rule_id != "_sink":
+                    fact = matched["m"]
+                    own = ids.get(fact.get("id"))
+                    if own is None:
+                        fact.pop("id", None)
+                    else:
+                        fact["id"] = own
+                    if rule_id in then:
+                        pending_rule = rule_id
+                        pending.append(dict(fact))
+                    try:
+                        actions[rule_id](ctx, fact, session)
+                    except BaseException as e:  # the engine would swallow it; keep it for the caller
+                        ctx.errors.append(f"rule {rule_id}: {type(e).__name__}: {e}")
+                message_text = _dre.complete_and_start_action(handle, state_offset)
+                if not message_text:
+                    return
+        finally:
+            if pending:
+                _run_fused(then[pending_rule], pending, ctx, session)
+
+
+def _run_fused(parts, facts, ctx, session):
+    for rule_id, action in parts:
+        for fact in facts:
+            try:
+                action(ctx, dict(fact), session)
+            except BaseException as e:
+                ctx.errors.append(f"rule {rule_id}: {type(e).__name__}: {e}")
+
+
+def _never_called(rule_id):
+    def run(c):  # the lean loop runs the actions itself; the stock dispatcher never reaches them
+        raise ActionFailed(f"rule {rule_id} dispatched by the stock wrapper")
+    return run
 
 
 def assert_derived(closure, fact: dict):

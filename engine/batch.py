@@ -237,14 +237,15 @@ def _error_dict(fault: RecaptureError) -> dict:
 
 
 def json_line(obj) -> str:
-    from .result import _plain
-    return json.dumps(_plain(obj), ensure_ascii=False, separators=(",", ":"))
+    """One compact output line (money as exact JSON numbers: engine/result.py)."""
+    from .result import to_json_line
+    return to_json_line(obj)
 
 
 def error_record(name: str, error: dict) -> str:
     """The errors file's line for an error."""
-    from .result import _plain
-    return json.dumps(_plain({"input": name, "error": error}), ensure_ascii=False)
+    from .result import to_json
+    return to_json({"input": name, "error": error}, indent=None)
 
 
 def run_item(item, job: Job, raise_on=None):
@@ -832,7 +833,7 @@ def _resume_errors(errors, wanted, output, fmt):
             line = raw.decode("utf-8")
             if _is_error_line(line):
                 obj = json.loads(line)
-                fh.write((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace"))
+                fh.write((error_record(obj["input"], obj["error"]) + "\n").encode("utf-8", "backslashreplace"))
                 wanted -= 1
                 if not wanted:
                     break

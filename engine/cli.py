@@ -186,9 +186,14 @@ def parser() -> argparse.ArgumentParser:
     def rules_dir(sp):
         sp.add_argument("--rules-dir", metavar="DIR", help="a copy of rules/ + tables/ to use (env RECAPTURE_RULES_DIR)")
 
+    def no_cache(sp):  # perf: the on-disk law cache (engine/lawcache.py)
+        sp.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the cached law (env RECAPTURE_NO_CACHE=1; RECAPTURE_CACHE moves it)")
+
     e = sub.add_parser("evaluate", help="evaluate fact files (JSON or YAML)")
     e.add_argument("files", nargs="+", metavar="FILE")
     rules_dir(e)
+    no_cache(e)
     e.add_argument("--format", choices=["json", "text", "csv"], default="json")
     e.add_argument("--output", metavar="PATH")
     e.add_argument("--allow-unreviewed", action="store_true",
@@ -199,6 +204,7 @@ def parser() -> argparse.ArgumentParser:
     x = sub.add_parser("explain", help="the audit report of one fact file")
     x.add_argument("file", metavar="FILE")
     rules_dir(x)
+    no_cache(x)
     x.add_argument("--format", choices=["text", "markdown", "html"], default="text")
     x.add_argument("--output", metavar="PATH")
     x.add_argument("--allow-unreviewed", action="store_true",
@@ -213,6 +219,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=1, metavar="N")
     b.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
     rules_dir(b)
+    no_cache(b)
     b.set_defaults(func=cmd_batch)
     # -- batch: output size, exit code, restart (robust) --
     b.add_argument("--format", choices=["jsonl", "csv"], default="jsonl",
@@ -236,6 +243,7 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--strategies", nargs="?", const="all", metavar="NAME,...",
                    help="compare the strategies of rules/strategies/ (all, or those named) for each disposed property")
     rules_dir(w)
+    no_cache(w)
     w.add_argument("--format", choices=["text", "json", "csv", "markdown", "html"], default="text")
     w.add_argument("--output", metavar="PATH")
     w.add_argument("--max-scenarios", type=int, default=1000, metavar="N",
@@ -258,12 +266,14 @@ def parser() -> argparse.ArgumentParser:
     ls = rs.add_parser("list", help="each rule: id, citation, file, tax years in force")
     ls.add_argument("--year", type=int)
     rules_dir(ls)
+    no_cache(ls)
     ls.set_defaults(func=cmd_rules_list)
     d = rs.add_parser("diff", help="every rule and table value that differs between two tax years")
     d.add_argument("year_a", type=int, metavar="YEAR_A")
     d.add_argument("year_b", type=int, metavar="YEAR_B")
     d.add_argument("--format", choices=["text", "markdown"], default="text")
     rules_dir(d)
+    no_cache(d)
     d.set_defaults(func=cmd_rules_diff)
     n = rs.add_parser("new-year", help="start a new tax year's files from an existing year's")
     n.add_argument("year", type=int, metavar="YEAR")
@@ -277,6 +287,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     _streams()
     args = parser().parse_args(argv)
+    if getattr(args, "no_cache", False):  # perf: for this process and the workers it starts
+        import os
+        os.environ["RECAPTURE_NO_CACHE"] = "1"
     try:
         _apply_limits(args)
         code = args.func(args)

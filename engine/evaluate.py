@@ -4,13 +4,14 @@ contract's result. The layout is structure only (which asset belongs to which
 unit of sale); every figure is computed by a rule."""
 from __future__ import annotations
 
-import copy
+import ast
+import functools
+import itertools
 import threading
 from decimal import Decimal
 
-from .actions import ACTIONS
+from .actions import bind, sets_of
 from .adapter import QuietHost, Ruleset, compile_pattern
-from .formula import round_cents
 from .library import Library, YearLaw
 from .workbook import Entity, Workbook
 
@@ -24,8 +25,13 @@ class EvaluationError(Exception):
 
 
 class CompiledLaw:
-    def __init__(self, law: YearLaw, ruleset: Ruleset, components: list[str], rules: list[dict]):
+    def __init__(self, law: YearLaw, ruleset: Ruleset, components: list[str], rules: list[dict],
+                 baseline: Ruleset | None = None):
         self.law, self.ruleset, self.components, self.rules = law, ruleset, components, rules
+        self.baseline = baseline  # the rules the tax without the dispositions needs (None: all of them)
+
+
+_names = itertools.count(1)
 
 
 def _compile(law: YearLaw) -> CompiledLaw:
@@ -56,14 +62,217 @@ def _compile(law: YearLaw) -> CompiledLaw:
     rules.sort(key=lambda r: r["priority"])  # stable: ties keep file order
     compiled = []
     for r in rules:
-        action = ACTIONS[r["action"]]
+        declared = sets_of(r)
+        if declared is not None:
+            r["_sets"] = frozenset(declared)
         compiled.append({"id": r["id"], "priority": r["priority"],
                          "pattern": compile_pattern(r["when"]["fact"], r["when"].get("all", [])),
-                         "action": (lambda a, rule: lambda ctx, fact, c: a(ctx, rule, fact, c))(action, r)})
+                         "action": bind(r)})
     if _host is None:
         _host = QuietHost()
-    name = f"recapture_{law.year}_{law.version}"
-    return CompiledLaw(law, Ruleset(_host, name, compiled), components, rules)
+    name = f"recapture_{law.year}_{law.version}_{next(_names)}"
+    needed = baseline_rules(rules)
+    baseline = None
+    if needed is not None and len(needed) < len(rules):
+        baseline = Ruleset(_host, name + "_baseline",
+                           fuse([(c, r) for c, r in zip(compiled, rules) if r["id"] in needed]))
+    return CompiledLaw(law, Ruleset(_host, name, fuse(list(zip(compiled, rules)))), components, rules, baseline)
+
+
+def _fusable(rule) -> bool:
+    """An action that asserts no fact and refuses nothing: the engine's next choice
+    cannot depend on whether it has run yet."""
+    return rule["action"] != "refuse" and not (rule["action"] == "compute" and (rule.get("with") or {}).get("emit"))
+
+
+def fuse(pairs: list[tuple[dict, dict]]) -> list[dict]:
+    """Consecutive rules (in firing order) with the very same pattern, none asserting
+    facts, become one engine rule whose `then` runs the others (see adapter.Ruleset)."""
+    out = []
+    for compiled, rule in pairs:
+        last = out[-1] if out else None
+        if last is not None and last["_fusable"] and _fusable(rule) and compiled["pattern"] == last["pattern"]:
+            last.setdefault("then", []).append((compiled["id"], compiled["action"]))
+            continue
+        out.append(dict(compiled, _fusable=_fusable(rule)))
+    for c in out:
+        del c["_fusable"]
+    return out
+
+
+# -- the rules the tax without the dispositions needs ------------------------------
+# The return "without the dispositions" is the same fact set with every
+# disposition set to none; the main return reads only `without_dispositions.<x>`
+# of it (today: total_tax). Running only the rules that can fire there and that
+# the values read reach (through the names formulas read and actions set) gives
+# the same values with fewer firings. Which facts exist there, and the fields
+# they all share, follow from `layout` (checked on every baseline run:
+# BASELINE_FACTS); a rule whose pattern contradicts them cannot fire there.
+BASELINE_FACTS = {
+    "taxpayer": {}, "activity": {"disposition_type": "none"}, "return": {"disposes": False},
+    "asset": {"disposition_type": "none", "disposed": False},
+    "property": {"disposition_type": "none", "disposed": False},
+}  # no unit facts: units exist only for a disposition
+
+
+# What a name before a dot stands for in a formula (EntityScope.name and `layout`'s
+# links): the kind of entity whose value the attribute then reads.
+LINK_KINDS = {"property": "property", "assets": "asset", "units": "unit", "the_return": "return",
+              "taxpayer": "taxpayer", "activities": "activity", "properties": "property",
+              "without_dispositions": "baseline", "table": "table"}
+ANY = "*"
+
+
+def _strings(node, out):
+    if isinstance(node, str):
+        out.add(node)
+    elif isinstance(node, dict):
+        for v in node.values():
+            _strings(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _strings(v, out)
+    return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_names(text: str):
+    """(names, (base, attribute) pairs, text constants) of a formula; None if it does not parse."""
+    from .formula import FormulaError, parse
+    try:
+        tree = parse(text)
+    except (FormulaError, RecursionError, ValueError):
+        return None
+    names, attrs, consts = set(), [], set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            names.add(n.id)
+        elif isinstance(n, ast.Attribute):
+            attrs.append((n.value.id if isinstance(n.value, ast.Name) else None, n.attr))
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            consts.add(n.value)
+    return frozenset(names), tuple(attrs), frozenset(consts)
+
+
+def _reads(rule, own: set, value_names: set) -> set:
+    """Every (entity kind, value name) a rule may read. Each text in its `with:` may
+    be a name of its own entity's; in each text that parses as a formula, a name is
+    one of its own entity's, `x.name` one of the kind `x` links to (any kind when
+    that is not certain), and a text constant may name a value of any kind."""
+    out = set()
+    for text in _strings(rule.get("with") or {}, set()):
+        out |= {(k, text) for k in own}
+        parsed = _text_names(text)
+        if parsed is None:
+            continue
+        names, attrs, consts = parsed
+        out |= {(k, n) for k in own for n in names}
+        for base, attr in attrs:
+            if base in LINK_KINDS and base not in value_names:
+                out.add((LINK_KINDS[base], attr))
+            else:
+                out.add((ANY, attr))
+        out |= {(ANY, c) for c in consts}
+    return out
+
+
+def _contradicts(value, test) -> bool:
+    """True when a condition can never hold for a field known to be `value`."""
+    same = lambda v: type(v) is type(value)  # noqa: E731 - only same-type tests are certain
+    if not isinstance(test, dict):
+        return same(test) and test != value
+    for op, arg in test.items():
+        if op == "eq" and same(arg) and arg != value:
+            return True
+        if op == "neq" and same(arg) and arg == value:
+            return True
+        if op == "in" and isinstance(arg, list) and arg and all(same(a) for a in arg) and value not in arg:
+            return True
+        if op == "exists" and arg is False:
+            return True
+    return False
+
+
+def _can_fire(rule, types) -> bool:
+    when = rule.get("when") or {}
+    fact = when.get("fact")
+    if fact not in types:
+        return False
+    known = BASELINE_FACTS.get(fact, {})
+    for cond in when.get("all", []):
+        for field, test in cond.items():
+            if field in known and _contradicts(known[field], test):
+                return False
+    return True
+
+
+def _emits(rule):
+    emit = (rule.get("with") or {}).get("emit") if rule.get("action") == "compute" else None
+    return emit.get("type") if isinstance(emit, dict) else None
+
+
+def _roots(rules) -> set | None:
+    """The values of the baseline the main return reads (`without_dispositions.x`)."""
+    from .formula import FormulaError, parse
+    roots = set()
+    for r in rules:
+        for text in _strings(r.get("with") or {}, set()):
+            if "without_dispositions" not in text:
+                continue
+            try:
+                tree = parse(text)
+            except (FormulaError, RecursionError, ValueError):
+                return None
+            attrs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "without_dispositions":
+                    roots.add(("return", n.attr))
+                elif isinstance(n, ast.Name) and n.id == "without_dispositions" and id(n) not in attrs:
+                    return None  # the whole entity is read: keep every rule
+                elif isinstance(n, ast.Constant) and n.value == "without_dispositions":
+                    return None
+    return roots
+
+
+def baseline_rules(rules: list[dict]) -> set | None:
+    """Ids of the rules the return without the dispositions needs; None to run them all."""
+    roots = _roots(rules)
+    if roots is None:
+        return None
+    # the fact types that exist there: those laid out, and what rules that can fire emit;
+    # each type's entity kind: its own for laid-out facts, the emitter's for derived ones
+    kinds = {t: {t} for t in BASELINE_FACTS}
+    while True:
+        more = False
+        for r in rules:
+            t = _emits(r)
+            if t and _can_fire(r, kinds):
+                own = kinds[r["when"]["fact"]]
+                if not own <= kinds.setdefault(t, set()):
+                    kinds[t] |= own
+                    more = True
+        if not more:
+            break
+    possible = [r for r in rules if _can_fire(r, kinds)]
+    value_names = {n for r in rules for n in (sets_of(r) or ())}
+    needed, wanted, fact_types = set(), set(roots), set()
+    changed = True
+    while changed:
+        changed = False
+        for r in possible:
+            if r["id"] in needed:
+                continue
+            own = kinds[r["when"]["fact"]]
+            sets = sets_of(r)
+            emits = _emits(r)
+            hit = sets is None or r.get("action") == "refuse" or (emits is not None and emits in fact_types) or any(
+                (k, n) in wanted or (ANY, n) in wanted for k in own for n in sets)
+            if hit:
+                needed.add(r["id"])
+                wanted |= _reads(r, own, value_names)
+                fact_types.add(r["when"]["fact"])
+                changed = True
+    return needed
 
 
 def compiled_law(library: Library, year: int) -> CompiledLaw:
@@ -231,9 +440,10 @@ def layout(facts: dict, law: YearLaw):
     return book, engine_facts
 
 
-def run(facts: dict, library: Library, baseline: Workbook | None = None) -> Workbook:
+def run(facts: dict, library: Library, baseline: Workbook | None = None, reduced: bool = False) -> Workbook:
     """Evaluate one fact set. `baseline` is the same return without its
-    dispositions; its figures enter as the `without_dispositions` entity."""
+    dispositions; its figures enter as the `without_dispositions` entity.
+    `reduced`: this is that baseline, and only the rules its total needs run."""
     compiled = compiled_law(library, facts["tax_year"])
     book, engine_facts = layout(facts, compiled.law)
     ret = book.get("return")
@@ -242,13 +452,29 @@ def run(facts: dict, library: Library, baseline: Workbook | None = None) -> Work
         book.add(Entity("without_dispositions", "baseline", dict(baseline.get("return").values)))
         ret.links["without_dispositions"] = "without_dispositions"
     ctx = Context(book)
-    compiled.ruleset.run(engine_facts, ctx)
+    ruleset = compiled.ruleset
+    if reduced and compiled.baseline is not None and _laid_out_as_assumed(engine_facts):
+        ruleset = compiled.baseline
+    ruleset.run(engine_facts, ctx)
     if ctx.refusals:
         raise Unsupported(ctx.refusals)
     if ctx.errors:
         raise EvaluationError("; ".join(ctx.errors))
     book.components = compiled.components
     return book
+
+
+def _laid_out_as_assumed(engine_facts) -> bool:
+    """The baseline's facts are what `baseline_rules` assumed (BASELINE_FACTS)."""
+    for f in engine_facts:
+        known = BASELINE_FACTS.get(f.get("type"))
+        if known is None:
+            return False
+        for field, value in known.items():
+            v = f.get(field)
+            if type(v) is not type(value) or v != value:
+                return False
+    return True
 
 
 def evaluate(facts: dict, library: Library | None = None) -> dict:
@@ -260,8 +486,9 @@ def evaluate(facts: dict, library: Library | None = None) -> dict:
 
 
 def without_dispositions(facts: dict) -> dict:
-    """The same fact set with no property disposed of (for the tax without them)."""
-    other = copy.deepcopy(facts)
-    for p in other["properties"]:
-        p["disposition"] = dict(p["disposition"], type="none")
+    """The same fact set with no property disposed of (for the tax without them).
+    A new top level and new property and disposition mappings; the rest is shared
+    with `facts` (nothing in an evaluation changes a fact set)."""
+    other = dict(facts)
+    other["properties"] = [dict(p, disposition=dict(p["disposition"], type="none")) for p in facts["properties"]]
     return other

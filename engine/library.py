@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema
-
 from .formula import FormulaError, parse
 from .yamlio import InputError, json_path, parse_yaml
 
@@ -62,14 +60,24 @@ class YearLaw:
 
     @property
     def version(self) -> str:
+        cached = self.__dict__.get("_version")
+        if cached is not None and cached[0] == len(self.files):
+            return cached[1]
         h = hashlib.sha256(json.dumps(self.files, sort_keys=True).encode()).hexdigest()
+        self.__dict__["_version"] = (len(self.files), h[:12])  # the files are complete once loaded
         return h[:12]
 
 
 @lru_cache(maxsize=None)
+def _schema(name):
+    return json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
 def _schema_validator(name):
+    import jsonschema  # only when a file may have faults to word (see fastschema)
     cls = jsonschema.Draft202012Validator
-    return cls(json.loads((SCHEMAS / name).read_text(encoding="utf-8")), format_checker=cls.FORMAT_CHECKER)
+    return cls(_schema(name), format_checker=cls.FORMAT_CHECKER)
 
 
 def _read(root: Path, path: Path) -> RuleFile:
@@ -117,6 +125,9 @@ def _as_written(message: str) -> str:
 
 
 def _schema_faults(rf: RuleFile, schema_name: str) -> list[str]:
+    from .fastschema import is_valid
+    if is_valid(_schema(schema_name), rf.data):
+        return []
     faults = []
     v = _schema_validator(schema_name)
     for e in sorted(v.iter_errors(rf.data), key=lambda e: _line(rf, e.absolute_path)):
@@ -213,11 +224,12 @@ class Library:
             return list(rf.__dict__["_table_faults"]), rf
         return check(path, rf), rf
 
-    def _check_table(self, path, rf=None) -> list[str]:
-        try:
-            rf = rf or _read(self.root, path)
-        except RulesError as e:
-            return e.faults
+    def _check_table(self, path, rf: RuleFile | None = None) -> list[str]:
+        if rf is None:
+            try:
+                rf = _read(self.root, path)
+            except RulesError as e:
+                return e.faults
         faults = _schema_faults(rf, "table.schema.json")
         rf.__dict__["_schema_ok"] = not faults   # for the checks across files (`check`)
         parts = Path(rf.path).parts
@@ -232,12 +244,13 @@ class Library:
             faults += table_file_faults(rf)
         return faults
 
-    def _check_rules(self, path, rule_ids, rf=None) -> list[str]:
+    def _check_rules(self, path, rule_ids, rf: RuleFile | None = None) -> list[str]:
         from .actions import ACTIONS, check_params
-        try:
-            rf = rf or _read(self.root, path)
-        except RulesError as e:
-            return e.faults
+        if rf is None:
+            try:
+                rf = _read(self.root, path)
+            except RulesError as e:
+                return e.faults
         faults = _schema_faults(rf, "rules.schema.json")
         rf.__dict__["_schema_ok"] = not faults   # for the checks across files (`check`)
         if faults:
@@ -279,11 +292,31 @@ class Library:
         return self._fingerprint
 
     def load_year(self, year: int) -> YearLaw:
-        """The law of one tax year, read and validated once per process while the files are unchanged."""
-        key = (str(self.root.resolve()), year, self.fingerprint())
-        if key not in _LOADED:
-            _LOADED[key] = self._load_year(year)
-        return _LOADED[key]
+        """The law of one tax year, read and validated once per process while the files are
+        unchanged, and cached on disk between processes (see lawcache)."""
+        years = self.__dict__.setdefault("_years", {})  # a Library is a snapshot: once per year
+        law = years.get(year)
+        if law is None:
+            key = (str(self.root.resolve()), year, self.fingerprint())
+            law = _LOADED.get(key)
+            if law is None:
+                law = _LOADED[key] = self._cached_year(year)
+            years[year] = law
+        return law
+
+    def _cached_year(self, year: int) -> YearLaw:
+        from . import lawcache
+        if not lawcache.enabled() or year not in self.years():
+            return self._load_year(year)
+        files = self.rule_files() + self.table_files(year)
+        schemas = [SCHEMAS / "rules.schema.json", SCHEMAS / "table.schema.json"]
+        k = lawcache.key(self.root, year, files, schemas)
+        law = lawcache.load(self.root, year, k)
+        if law is None:
+            law = self._load_year(year)
+            if k is not None and lawcache.key(self.root, year, files, schemas) == k:  # unchanged while we read
+                lawcache.store(self.root, year, k, law)
+        return law
 
     def tax_year_fault(self, year) -> str | None:
         """Why a fact set cannot be evaluated for `year` (no tables for it), or None."""
@@ -301,22 +334,29 @@ class Library:
         faults = []
         law = YearLaw(year, self.root)
         for path in self.table_files(year):
-            faults += self._check_table(path)
+            try:
+                rf = _read(self.root, path)  # each file read and parsed once
+            except RulesError as e:
+                faults += e.faults
+                continue
+            faults += self._check_table(path, rf)
             if faults:
                 continue
-            rf = _read(self.root, path)
             doc = rf.data
             if not in_force(doc, year):
                 continue
-            values = doc.get("values", doc.get("rows", doc.get("periods")))
-            law.tables[doc["table"]] = Table(doc["table"], rf.path, _unwrap(values), doc)
+            law.tables[doc["table"]] = Table(doc["table"], rf.path, table_values(doc), doc)
             law.files[rf.path] = rf.sha256
         ids = {}
         for path in self.rule_files():
-            faults += self._check_rules(path, ids)
+            try:
+                rf = _read(self.root, path)
+            except RulesError as e:
+                faults += e.faults
+                continue
+            faults += self._check_rules(path, ids, rf)
             if faults:
                 continue
-            rf = _read(self.root, path)
             used = False
             for rule in rf.data.get("rules", []):
                 if in_force(rule, year):
@@ -333,6 +373,11 @@ class Library:
         if faults:
             raise RulesError(faults)
         return law
+
+
+def table_values(doc: dict):
+    """What formulas see of a table file: its values, rows or periods, unwrapped."""
+    return _unwrap(doc.get("values", doc.get("rows", doc.get("periods"))))
 
 
 def _unwrap(values):

@@ -436,23 +436,9 @@ ACTION_PARAMS = {
 
 
 def action_sets(action, params) -> list[str]:
-    """The names an action sets on the entity its rule fired on (engine/actions.py)."""
-    params = params or {}
-    if action == "compute":
-        return [str(n) for n in (params.get("set") or {})] if isinstance(params.get("set") or {}, dict) else []
-    if action == "depreciate_from_percentage_table":
-        prefix = str(params.get("prefix") or "")
-        return [prefix + n for n in ("depreciation_table", "schedule", "table_depreciation",
-                                     "disposition_year_depreciation", "recovery_year_of_disposition")]
-    if action == "take_gain_component":
-        return [str(params.get("component")), str(params.get("left", "gain_left"))]
-    if action == "spread_over_payments":
-        names = [str(params.get("schedule", "installment_schedule")), "gain_this_year", "gain_after_this_year"]
-        for b in params.get("buckets") or []:
-            if isinstance(b, dict) and "name" in b:
-                names.append(f"{b['name']}_this_year")
-        return names
-    return []
+    """The names an action sets on the entity its rule fired on (engine/actions.py `sets_of`)."""
+    from .actions import sets_of
+    return sorted(sets_of({"action": action, "with": params or {}}) or [])
 
 
 def rule_formulas(action, params):

@@ -3,12 +3,14 @@ rounded to cents here, at the edge, and nowhere else."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from .formula import round_cents
+from .formula import CENT, round_cents
 
 
 def money(v):
+    if type(v) is Decimal:  # round_cents(v) without converting a Decimal to itself
+        return v.quantize(CENT, rounding=ROUND_HALF_UP)
     return None if v is None else round_cents(v)
 
 
@@ -40,6 +42,31 @@ def _installments(units):
 def _lines(values, prefix):
     """Form line values named `<prefix><line>`, keyed by `line_<line>`."""
     return {"line_" + k[len(prefix):]: money(v) for k, v in values.items() if k.startswith(prefix)}
+
+
+def _two_lines(values, first, second):
+    """_lines(values, first), _lines(values, second), in one pass."""
+    a, b, n, m = {}, {}, len(first), len(second)
+    for k, v in values.items():
+        if k.startswith(first):
+            a["line_" + k[n:]] = money(v)
+        elif k.startswith(second):
+            b["line_" + k[m:]] = money(v)
+    return a, b
+
+
+_NOTHING = Decimal(0)
+_NOTHING_CENTS = Decimal("0.00")
+
+
+def _components(entity, names):
+    """{component: its value in cents (0.00 when never set)} (money(_v(e, c, Decimal(0))))."""
+    values = entity.values
+    out = {}
+    for c in names:
+        v = values.get(c, _NOTHING)
+        out[c] = _NOTHING_CENTS if v is _NOTHING else money(v)
+    return out
 
 
 def assemble(facts: dict, book) -> dict:
@@ -79,13 +106,13 @@ def assemble(facts: dict, book) -> dict:
             "recognized_gain": money(_v(e, "recognized_gain")),
             "deferred_gain": money(_v(e, "deferred_gain")),
             "holding_period": _v(e, "holding_period"),
-            "components": {c: money(_v(e, c, Decimal(0))) for c in book.components},
+            "components": _components(e, book.components),
             "units": [{
                 "id": u.id.split(":", 1)[1], "part": u.values["part"], "recapture_class": u.values["recapture_class"],
                 "amount_realized": money(_v(u, "amount_realized")), "adjusted_basis": money(_v(u, "adjusted_basis")),
                 "realized_gain": money(_v(u, "realized_gain")), "recognized_gain": money(_v(u, "recognized_gain")),
                 "holding_period": _v(u, "holding_period"),
-                "components": {c: money(_v(u, c, Decimal(0))) for c in book.components},
+                "components": _components(u, book.components),
                 "form_4797": _lines(u.values, "form_4797_line_"),
             } for u in units],
             "installment_schedule": _installments(units),
@@ -100,11 +127,13 @@ def assemble(facts: dict, book) -> dict:
 
 
 def _plain(o):
+    """The result with money as JSON-able numbers (int, or float for a fraction,
+    which may lose digits beyond 15). Kept for callers that hand results to the
+    `json` module; the writers below do not use it and write money exactly."""
     if isinstance(o, Decimal):
-        # exact text of a Decimal as a JSON number: integral values print without ".0"
         if o == o.to_integral() and abs(o) < 10 ** 15:
             return int(o)
-        return float(o)  # float ok: money is rounded to cents first; shortest repr is the cents text
+        return float(o)
     if isinstance(o, dict):
         return {str(k): _plain(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
@@ -112,8 +141,177 @@ def _plain(o):
     return o
 
 
+# -- writing results as JSON -------------------------------------------------
+# Money is Decimal up to here. A Decimal is written as a JSON number, exactly, at
+# any size: a whole value without decimals (1234567890123456), any other as its
+# shortest exact text (1234.5, 0.1, 1234567890123456.78), which for a value a
+# float holds exactly is the float's own text. orjson
+# (when installed) writes the JSON, with each Decimal handed over as a ready
+# number text (`orjson.Fragment`); without orjson, or for what orjson refuses
+# (integers beyond 64 bits, non-text keys, unpaired surrogates), a pure-Python
+# writer gives exactly the bytes `json.dumps` gives, so the output never
+# depends on which path ran.
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised by the no-orjson CI line
+    _orjson = None
+
+
+def _float_text(f: float) -> str:
+    if f != f:
+        return "NaN"
+    if f in (float("inf"), float("-inf")):
+        return "Infinity" if f > 0 else "-Infinity"
+    return float.__repr__(f)
+
+
+def _decimal_text_slow(o: Decimal) -> str:
+    if not o.is_finite():
+        return _float_text(float(o))  # NaN and Infinity as json.dumps writes them
+    if o == o.to_integral_value():
+        return str(int(o))  # a whole number, at any size
+    r = _float_text(float(o))
+    if Decimal(r) == o:  # the float's shortest text is exact: keep it (e.g. 2.5e-07)
+        return r
+    text = format(o, "f")  # exact, without an exponent
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def decimal_text(o: Decimal) -> str:
+    """The exact JSON number text of a Decimal (its shortest: 1234.50 -> 1234.5)."""
+    s = o.__str__()
+    if "E" in s or "n" in s or "N" in s:  # an exponent, NaN, Infinity
+        return _decimal_text_slow(o)
+    point = s.find(".")
+    whole = s if point < 0 else s[:point]
+    frac = "" if point < 0 else s[point + 1:].rstrip("0")
+    digits = len(whole) - (whole[:1] == "-")
+    if not frac:  # a whole number
+        return "0" if whole == "-0" else whole
+    if whole in ("0", "-0"):
+        zeros = len(frac) - len(frac.lstrip("0"))
+        if zeros >= 4:  # below 1e-4 the shortest text has an exponent
+            return _decimal_text_slow(o)
+        significant = len(frac) - zeros
+    else:
+        significant = digits + len(frac)
+    if significant > 15:  # beyond 15 digits, see whether a float keeps them
+        return _decimal_text_slow(o)
+    return whole + "." + frac
+
+
+_fragments: dict = {}  # Decimal -> its Fragment: the text depends only on the value, and values repeat
+
+
+def _fragment(o):
+    if type(o) is Decimal or isinstance(o, Decimal):
+        try:
+            return _fragments[o]
+        except KeyError:
+            pass
+        except TypeError:  # a signalling NaN cannot be hashed
+            return _orjson.Fragment(decimal_text(o))
+        if len(_fragments) > 20_000:
+            _fragments.clear()
+        frag = _fragments[o] = _orjson.Fragment(decimal_text(o))
+        return frag
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+_encode_str = json.encoder.encode_basestring  # the C encoder json.dumps uses with ensure_ascii=False
+
+
+def _write(o, out, indent, level, item_sep, key_sep):  # noqa: C901 - one branch per JSON type
+    if isinstance(o, str):
+        out.append(_encode_str(o))
+    elif o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif isinstance(o, Decimal):
+        out.append(decimal_text(o))
+    elif isinstance(o, int):
+        out.append(int.__repr__(o))
+    elif isinstance(o, float):
+        out.append(_float_text(o))
+    elif isinstance(o, dict):
+        if not o:
+            out.append("{}")
+            return
+        if indent is None:
+            out.append("{")
+            sep = item_sep
+        else:
+            level += 1
+            pad = "\n" + " " * (indent * level)
+            out.append("{" + pad)
+            sep = item_sep + pad
+        first = True
+        for k, v in o.items():
+            if not first:
+                out.append(sep)
+            first = False
+            out.append(_encode_str(k if isinstance(k, str) else str(k)))
+            out.append(key_sep)
+            _write(v, out, indent, level, item_sep, key_sep)
+        if indent is not None:
+            out.append("\n" + " " * (indent * (level - 1)))
+        out.append("}")
+    elif isinstance(o, (list, tuple)):
+        if not o:
+            out.append("[]")
+            return
+        if indent is None:
+            out.append("[")
+            sep = item_sep
+        else:
+            level += 1
+            pad = "\n" + " " * (indent * level)
+            out.append("[" + pad)
+            sep = item_sep + pad
+        first = True
+        for v in o:
+            if not first:
+                out.append(sep)
+            first = False
+            _write(v, out, indent, level, item_sep, key_sep)
+        if indent is not None:
+            out.append("\n" + " " * (indent * (level - 1)))
+        out.append("]")
+    else:
+        raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def dumps_pure(obj, indent=None, separators=None) -> str:
+    """The pure-Python writer: the bytes of json.dumps(_plain(obj), indent=indent,
+    separators=separators, ensure_ascii=False), with Decimals as `decimal_text`."""
+    if separators is None:
+        separators = (", ", ": ") if indent is None else (",", ": ")
+    out: list[str] = []
+    _write(obj, out, indent, 0, separators[0], separators[1])
+    return "".join(out)
+
+
 def to_json(obj, indent=2) -> str:
-    return json.dumps(_plain(obj), indent=indent, ensure_ascii=False)
+    """A result (or a list of them) as `recapture evaluate` writes it."""
+    if _orjson is not None and indent == 2:
+        try:
+            return _orjson.dumps(obj, default=_fragment, option=_orjson.OPT_INDENT_2).decode("utf-8")
+        except (TypeError, _orjson.JSONEncodeError):
+            pass
+    return dumps_pure(obj, indent=indent)
+
+
+def to_json_line(obj) -> str:
+    """One compact line (no spaces), as `recapture batch` writes each result."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(obj, default=_fragment).decode("utf-8")
+        except (TypeError, _orjson.JSONEncodeError):
+            pass
+    return dumps_pure(obj, separators=(",", ":"))
 
 
 def _return_blocks(book) -> dict:
@@ -161,8 +359,7 @@ def _return_blocks(book) -> dict:
                           ("ordinary", "rate_25", "rate_28", "rate_0", "rate_15", "rate_20")},
         },
     }
-    out["form_4797"] = _lines(r, "form_4797_line_")
-    lines = _lines(r, "line_")
+    out["form_4797"], lines = _two_lines(r, "form_4797_line_", "line_")
     if lines:
         out["tax"]["schedule_d_tax_worksheet"] = dict(sorted(lines.items(), key=lambda kv: int(kv[0][5:])))
     return out

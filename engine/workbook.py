@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .formula import FormulaError, Scope
+from .formula import FormulaError, Scope, _num
 
 
 class Entity:
@@ -37,13 +37,18 @@ class Workbook:
         self.warnings: list[str] = []
         self.errors: list[str] = []
         self.tables = TableView(law.tables)
+        self._kinds: dict[str, list] = {}
 
     def add(self, entity: Entity) -> Entity:
         self.entities[entity.id] = entity
+        self._kinds.clear()
         return entity
 
     def kind(self, kind):
-        return [e for e in self.entities.values() if e.kind == kind]
+        found = self._kinds.get(kind)
+        if found is None:
+            found = self._kinds[kind] = [e for e in self.entities.values() if e.kind == kind]
+        return list(found)
 
     def get(self, id):
         return self.entities[id]
@@ -57,7 +62,20 @@ class EntityScope(Scope):
     """Names a formula sees when a rule fires on `entity`; records every read."""
 
     def __init__(self, book: Workbook, entity: Entity, extra=None):
-        self.book, self.entity, self.reads, self.extra = book, entity, {}, extra or {}
+        self.book, self.entity, self.reads = book, entity, {}
+        self._extra = extra or {}
+        self.local = None if extra else entity.values
+
+    @property
+    def extra(self):
+        return self._extra
+
+    @extra.setter
+    def extra(self, value):
+        # names given for one evaluation shadow the entity's own; while there are
+        # none, compiled formulas read the entity's values directly (Scope.local)
+        self._extra = value or {}
+        self.local = None if value else self.entity.values
 
     def _read(self, entity, name):
         if name not in entity.values:
@@ -68,14 +86,19 @@ class EntityScope(Scope):
         return value
 
     def name(self, name):
-        if name in self.extra:
-            return self.extra[name]
+        if self._extra and name in self._extra:
+            return self._extra[name]
         e = self.entity
-        if name in e.values:
-            return self._read(e, name)
+        values = e.values
+        if name in values:  # _read(e, name), inlined: the commonest read of all
+            value = values[name]
+            if not isinstance(value, (list, dict)):
+                self.reads[name] = value
+            return value
         if name in e.links:
             link = e.links[name]
-            return [self.book.get(i) for i in link] if isinstance(link, list) else self.book.get(link)
+            entities = self.book.entities
+            return [entities[i] for i in link] if isinstance(link, list) else entities[link]
         if name == "taxpayer":
             return self.book.get("taxpayer")
         if name in Workbook.PLURALS:
@@ -86,11 +109,37 @@ class EntityScope(Scope):
             return Decimal(self.book.tax_year)
         raise FormulaError(f"{e.kind} {e.id!r} has no value {name!r} (yet)")
 
+    def name_attribute(self, base, attr):
+        """`base.attr`, as a compiled formula reads it: the name as `name` would give
+        it (own values first, reads recorded), then its attribute (see Scope)."""
+        local = self.local
+        if local is not None and base in local:
+            obj = local[base]
+            if not isinstance(obj, (list, dict)):
+                self.reads[base] = obj
+        else:
+            obj = self.name(base)
+        if isinstance(obj, (int, float)):
+            obj = _num(obj)
+        if type(obj) is Entity:  # _read(obj, attr), inlined
+            values = obj.values
+            if attr not in values:
+                raise FormulaError(f"{obj.kind} {obj.id!r} has no value {attr!r} (yet)")
+            value = values[attr]
+            if not isinstance(value, (list, dict)):
+                self.reads[f"{obj.id}.{attr}" if obj is not self.entity else attr] = value
+            return value
+        return self.attribute(obj, attr)
+
     def attribute(self, obj, attr):
         if isinstance(obj, Entity):
             return self._read(obj, attr)
-        if isinstance(obj, list) and all(isinstance(o, Entity) for o in obj):
-            return [self._read(o, attr) for o in obj]
+        if isinstance(obj, list):
+            for o in obj:
+                if not isinstance(o, Entity):
+                    break
+            else:  # a list of entities (or an empty one): the attribute of each
+                return [self._read(o, attr) for o in obj]
         if isinstance(obj, TableView):
             table = obj.tables.get(attr)
             if table is None:

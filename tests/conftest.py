@@ -36,3 +36,17 @@ def assert_components_add_up(result):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# perf: the tests' law cache (engine/lawcache.py) lives in a folder of this run, never the user's
+def _private_law_cache():
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="recapture-test-cache-")
+    os.environ["RECAPTURE_CACHE"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+_private_law_cache()

@@ -1,0 +1,295 @@
+"""The batch benchmark of issue 10. Prints figures; asserts nothing.
+
+    python benchmarks/batch.py [--n 10000] [--workers 1,2] [--seed S] [--latency 2000] [--no-startup]
+
+1. Generates N varied, seeded synthetic fact sets (benchmarks/factgen.py: all
+   nine tax years, 1-3 properties, every asset class and disposition type) into
+   one .jsonl file.
+2. Runs the `recapture batch` command line on it, as a user would, once per
+   worker count: fact sets/s (process start included), per worker, and the
+   peak RSS (largest single process, and the whole process tree, sampled).
+3. Per-file latency p50 / p99: each of the first `--latency` fact sets loaded,
+   evaluated and written as JSON through the public API, timed one by one.
+4. Start-up: `recapture evaluate` of one example, wall time, cold (an empty law
+   cache) and warm (the cache just written), median of 5 runs each.
+5. The floor on the same inputs: a separate process that only parses each line
+   (json.loads) and validates it (jsonschema Draft202012Validator.is_valid with
+   format checks), process start included; and the ratio engine / floor.
+
+It depends only on the command line and the public API, never on how
+`recapture batch` is built inside, so it measures whatever batch is installed.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from factgen import DEFAULT_SEED, fact_sets, jsonl_line  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "forum-rental-sale.yaml"
+
+FLOOR = r"""
+import json, sys, time
+from jsonschema import Draft202012Validator
+schema = json.load(open(sys.argv[2], encoding="utf-8"))
+v = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+ok = 0
+with open(sys.argv[1], encoding="utf-8") as fh:
+    for line in fh:
+        ok += v.is_valid(json.loads(line))
+print(ok)
+"""
+
+FLOOR_RS = r"""
+import json, sys
+import jsonschema_rs
+schema = json.load(open(sys.argv[2], encoding="utf-8"))
+v = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+ok = 0
+with open(sys.argv[1], encoding="utf-8") as fh:
+    for line in fh:
+        ok += v.is_valid(json.loads(line))
+print(ok)
+"""
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc), 0 if unknown."""
+    try:
+        children = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", "rb") as fh:
+                        ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+                    children.setdefault(ppid, []).append(int(entry))
+                except (OSError, ValueError, IndexError):
+                    pass
+        total, todo = 0, [pid]
+        while todo:
+            p = todo.pop()
+            todo += children.get(p, [])
+            try:
+                with open(f"/proc/{p}/statm", "rb") as fh:
+                    total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, ValueError):
+                pass
+        return total
+    except OSError:
+        return 0
+
+
+def run_measured(cmd, env=None, cwd=None, sample=True):
+    """(wall seconds, peak RSS of the largest process in bytes, peak RSS of the tree in bytes, stdout, stderr,
+    CPU seconds of the process and the children it waited for)."""
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
+    peak_tree = [0]
+    done = threading.Event()
+
+    def poll():
+        while not done.wait(0.05):
+            peak_tree[0] = max(peak_tree[0], _tree_rss(p.pid))
+
+    t = threading.Thread(target=poll, daemon=True)
+    if sample:
+        t.start()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    done.set()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0), err.seek(0)
+    stdout, stderr = out.read().decode(), err.read().decode()
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({p.returncode}):\n{stderr}")
+    return wall, usage.ru_maxrss * 1024, peak_tree[0], stdout, stderr, usage.ru_utime + usage.ru_stime
+
+
+def _mb(b):
+    return f"{b / 1e6:.0f} MB"
+
+
+def calibration() -> float:
+    """Milliseconds a fixed pure-Python loop takes here, now: to compare runs made on
+    a busier or quieter machine (the figures scale with it)."""
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.process_time()
+        d = {}
+        for i in range(200_000):
+            d[i % 1000] = d.get(i % 1000, 0) + i
+        best = min(best, time.process_time() - t0)
+    return best * 1000
+
+
+def machine() -> str:
+    model = platform.processor() or "?"
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def latency(lines, n):
+    """Per-file wall time of load + evaluate + JSON through the public API, in ms (after a warm-up)."""
+    from recapture import api
+    from recapture.errors import RecaptureError
+    lib = api.library()
+    by_year = {}
+    for line in lines:
+        by_year.setdefault(json.loads(line).get("tax_year"), line)
+    for line in by_year.values():  # warm: each year's law loaded once before timing
+        try:
+            api.Result(api.evaluate_facts(api.load(line, "w"), "w", lib)).to_json()
+        except RecaptureError:
+            pass
+    times = []
+    for i, line in enumerate(lines[:n]):
+        t0 = time.perf_counter()
+        try:
+            api.Result(api.evaluate_facts(api.load(line, f"l{i}"), f"l{i}", lib)).to_json()
+        except RecaptureError:
+            pass
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))], statistics.fmean(times)
+
+
+def startup(python, tmp):
+    """Median wall time of `recapture evaluate EXAMPLE`, cold (empty cache folder) and warm (5 runs each)."""
+    cold, warm = [], []
+    for i in range(5):
+        env = dict(os.environ, RECAPTURE_CACHE=str(Path(tmp) / f"cache-{i}"))
+        cmd = [python, "-m", "recapture.cli", "evaluate", str(EXAMPLE), "--output", str(Path(tmp) / "one.json")]
+        cold.append(run_measured(cmd, env=env, sample=False)[0])
+        warm.append(run_measured(cmd, env=env, sample=False)[0])
+    return statistics.median(cold), statistics.median(warm)
+
+
+def dask_run(args, src, tmp, env):
+    """`recapture batch --scheduler` against a LocalCluster of worker processes started here
+    (its start-up not counted: a firm's cluster is already running)."""
+    from dask.distributed import LocalCluster
+    with LocalCluster(n_workers=args.dask, threads_per_worker=1, processes=True, dashboard_address=None,
+                      env={"RECAPTURE_CACHE": env["RECAPTURE_CACHE"]}) as cluster:
+        out = tmp / "results-dask.jsonl"
+        cmd = [args.python, "-m", "recapture.cli", "batch", str(src), "--output", str(out),
+               "--scheduler", cluster.scheduler_address]
+        wall, peak, tree, _, stderr, cpu = run_measured(cmd, env=env)
+        with open(out, "rb") as fh:
+            n_out = sum(1 for _ in fh)
+    rate = args.n / wall
+    print(f"batch --scheduler (Dask LocalCluster, {args.dask} worker processes): {wall:.1f} s -> {rate:,.0f} fact sets/s "
+          f"({rate / args.dask:,.0f} per worker); client peak RSS {_mb(peak)}; {n_out:,} lines")
+    return rate
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=10_000, help="fact sets (default 10,000)")
+    ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--latency", type=int, default=2000, help="fact sets timed one by one in process")
+    ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--keep", metavar="DIR", help="keep the input and output files in DIR")
+    ap.add_argument("--dask", type=int, default=0, metavar="W",
+                    help="also run `recapture batch --scheduler` on a local Dask cluster of W worker processes")
+    args = ap.parse_args(argv)
+    workers = [int(w) for w in args.workers.split(",") if w]
+    print(f"recapture batch benchmark — {dt.date.today().isoformat()} — {machine()}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"calibration: {calibration():.1f} ms for a fixed Python loop; load average {load:.2f}")
+    tmpobj = None if args.keep else tempfile.TemporaryDirectory()
+    tmp = Path(args.keep or tmpobj.name)
+    tmp.mkdir(parents=True, exist_ok=True)
+    src = tmp / "facts.jsonl"
+    t0 = time.perf_counter()
+    lines = []
+    with open(src, "w", encoding="utf-8") as fh:
+        for f in fact_sets(args.n, args.seed):
+            line = jsonl_line(f)
+            fh.write(line + "\n")
+            if len(lines) < args.latency:
+                lines.append(line)
+    print(f"inputs: {args.n:,} fact sets (seed {args.seed}), {src.stat().st_size / 1e6:.1f} MB, "
+          f"generated in {time.perf_counter() - t0:.1f} s")
+
+    rates = {}
+    env = dict(os.environ, RECAPTURE_CACHE=str(tmp / "batch-cache"))
+    # the law cache warmed first (one fact set of each tax year): the runs below measure a
+    # firm's steady state; what a cold cache costs is the start-up figure at the end
+    warm = tmp / "one-per-year.jsonl"
+    by_year = {}
+    for line in lines:
+        by_year.setdefault(json.loads(line)["tax_year"], line)
+    warm.write_text("".join(x + "\n" for x in by_year.values()), encoding="utf-8")
+    run_measured([args.python, "-m", "recapture.cli", "batch", str(warm), "--output", str(tmp / "warm.jsonl")],
+                 env=env, sample=False)
+    for w in workers:
+        out = tmp / f"results-{w}.jsonl"
+        cmd = [args.python, "-m", "recapture.cli", "batch", str(src), "--output", str(out), "--workers", str(w)]
+        wall, peak, tree, _, stderr, cpu = run_measured(cmd, env=env)
+        with open(out, "rb") as fh:
+            n_out = sum(1 for _ in fh)
+        rates[w] = args.n / wall
+        print(f"batch --workers {w}: {wall:.1f} s -> {rates[w]:,.0f} fact sets/s ({rates[w] / w:,.0f} per worker), "
+              f"CPU {cpu:.1f} s ({args.n / cpu:,.0f} fact sets per CPU-second); "
+              f"peak RSS {_mb(peak)} (largest process), {_mb(tree)} (all processes); {n_out:,} lines; "
+              f"{stderr.strip().splitlines()[-1] if stderr.strip() else ''}")
+    if args.dask:
+        rates["dask"] = dask_run(args, src, tmp, env)
+    if 1 in rates and len(rates) > 1:
+        for w in workers:
+            if w != 1:
+                print(f"{w} workers / 1: {rates[w] / rates[1]:.2f}x")
+        if "dask" in rates:
+            print(f"dask {args.dask} workers / 1 local worker: {rates['dask'] / rates[1]:.2f}x")
+
+    schema = ROOT / "schemas" / "facts.schema.json"
+    floor_wall, *_ = run_measured([args.python, "-c", FLOOR, str(src), str(schema)], sample=False)
+    floor_rate = args.n / floor_wall
+    print(f"floor (json.loads + jsonschema is_valid with formats, process start included): {floor_wall:.1f} s -> "
+          f"{floor_rate:,.0f} fact sets/s ({floor_wall / args.n * 1000:.2f} ms each)")
+    if 1 in rates:
+        print(f"engine / floor: {floor_rate / rates[1]:.1f}x (batch --workers 1 time per fact set / floor time)")
+    try:
+        rs_wall, *_ = run_measured([args.python, "-c", FLOOR_RS, str(src), str(schema)], sample=False)
+        print(f"  (the same floor with jsonschema-rs: {args.n / rs_wall:,.0f} fact sets/s; engine / that: "
+              f"{(args.n / rs_wall) / rates[1]:.1f}x)" if 1 in rates else "")
+    except SystemExit:
+        print("  (jsonschema-rs not installed: no fast floor)")
+
+    if args.latency:
+        p50, p99, mean = latency(lines, args.latency)
+        print(f"per-file latency in process (load + evaluate + JSON, {min(args.latency, len(lines)):,} files): "
+              f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, mean {mean:.2f} ms")
+    if not args.no_startup:
+        cold, warm = startup(args.python, tmp)
+        print(f"start-up, `recapture evaluate {EXAMPLE.relative_to(ROOT)}` wall: cold {cold:.3f} s, warm {warm:.3f} s "
+              f"(median of 5; cold = empty law cache)")
+    if tmpobj:
+        tmpobj.cleanup()
+
+
+if __name__ == "__main__":
+    main()
