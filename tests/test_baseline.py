@@ -24,9 +24,14 @@ def test_every_literal_name_an_action_sets_is_declared():
     # sets_of() must cover every f.set("name", ...) an action makes (the analysis relies on it)
     tree = ast.parse(inspect.getsource(actions))
     for fn in [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in actions.ACTIONS]:
-        literal = {c.args[0].value for c in ast.walk(fn) if isinstance(c, ast.Call)
-                   and isinstance(c.func, ast.Attribute) and c.func.attr == "set"
-                   and c.args and isinstance(c.args[0], ast.Constant)}
+        def name(arg):  # "name", or prefix + "name" (the depreciation action's `prefix:`)
+            if isinstance(arg, ast.Constant):
+                return arg.value
+            if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add) and isinstance(arg.right, ast.Constant):
+                return arg.right.value
+            return None
+        literal = {name(c.args[0]) for c in ast.walk(fn) if isinstance(c, ast.Call)
+                   and isinstance(c.func, ast.Attribute) and c.func.attr == "set" and c.args} - {None}
         if fn.name == "depreciate_from_percentage_table":
             assert literal == set(actions.DEPRECIATION_SETS), fn.name
         elif fn.name == "spread_over_payments":

@@ -86,6 +86,12 @@ def test_faults_are_worded_the_same_with_or_without_the_fast_path(change, where,
 
 
 def test_valid_input_is_normalised_the_same_without_the_fast_path(monkeypatch):
-    facts = [parse_facts(_data(fact_set(i)), f"g{i}.json") for i in range(40)]
+    def outcome(i):  # the normalised facts, or the fault of a generated set the fact checks refuse
+        try:
+            return parse_facts(_data(fact_set(i)), f"g{i}.json")
+        except Exception as e:  # noqa: BLE001 - compared, not raised
+            return (type(e).__name__, str(e))
+    facts = [outcome(i) for i in range(40)]
+    assert sum(isinstance(f, dict) for f in facts) >= 30
     monkeypatch.setattr(fastschema, "_rs", None)
-    assert facts == [parse_facts(_data(fact_set(i)), f"g{i}.json") for i in range(40)]
+    assert facts == [outcome(i) for i in range(40)]

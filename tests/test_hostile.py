@@ -55,8 +55,6 @@ def test_money_just_below_the_largest_amount_is_computed_exactly():
     assert p["realized_gain"] == Decimal("99999999999999.98")
 
 
-@pytest.mark.xfail(reason="exact JSON text of money above 2.8e14 is result.py's writer (perf helper, issue 10)",
-                   strict=False)
 def test_money_just_below_the_largest_amount_is_written_exactly(cli):
     code, out, err = cli("evaluate", HOSTILE / "money-just-below-the-limit.yaml")
     assert code == 0, err
