@@ -431,7 +431,7 @@ ACTION_PARAMS = {
                             "left": "name", "line": "text"},
     "spread_over_payments": {"payments": "formula", "ratio": "formula", "buckets": "buckets",
                              "this_year": "formula", "schedule": "name"},
-    "refuse": {"field": "name", "message": "text", "when": "formula"},
+    "refuse": {"field": "path", "message": "text", "when": "formula"},
 }
 
 
@@ -521,6 +521,9 @@ def with_faults(rf, path, action, params, strict=True) -> list[str]:
         elif kind in ("name", "table"):
             if not _name_ok(v):
                 faults.append(f"{at(rf, p)}: {where(p)}: {_short(v)!r} is not a name (lower-case letters, digits, _)")
+        elif kind == "path":  # a fact field below the entity's JSON path, as disposition.type
+            if not (isinstance(v, str) and all(_name_ok(part) for part in v.split("."))):
+                faults.append(f"{at(rf, p)}: {where(p)}: {_short(v)!r} is not a field path (names joined by dots)")
         elif kind == "text":
             if not isinstance(v, str):
                 faults.append(f"{at(rf, p)}: {where(p)}: a text is expected")

@@ -180,3 +180,26 @@ def test_main_home_after_the_rental_is_refused():
         _home(placed_in_service="2016-01-01", acquired="2016-01-01",
               home_use=[{"from": "2020-01-01", "to": "2025-09-30"}])
     assert e.value.faults[0][0] == "properties[0].home_use"
+
+
+def test_a_corporation_cannot_sell_a_main_home_under_121(cli, tmp_path):
+    # Found by the benchmark's generated fact sets: a C corporation with a home_sale_121
+    # disposition failed inside the rules (exit 3, no filing status for the exclusion);
+    # §121(a) is an individual's exclusion, so the facts are refused (exit 2) with the path.
+    facts = tmp_path / "corp.yaml"
+    facts.write_text("""schema_version: 1
+tax_year: 2025
+taxpayer: {entity: c_corporation, ordinary_income: 500000}
+properties:
+  - id: house
+    asset_class: residential_rental
+    acquired: 2015-03-01
+    cost: 400000
+    land_value: 100000
+    home_use: [{from: 2015-03-01, to: 2015-12-31}]
+    disposition: {type: home_sale_121, date: 2025-06-01, sale_price: 600000}
+""")
+    code, out, err = cli("evaluate", facts)
+    assert code == 2 and out == "", err
+    assert "properties[0].disposition.type: home_sale_121 is the sale of an individual's former main home" in err
+    assert "IRC §121(a)" in err and "Traceback" not in err
