@@ -242,6 +242,12 @@ def json_line(obj) -> str:
     return to_json_line(obj)
 
 
+def _line_bytes(obj) -> bytes:
+    """json_line(obj) + "\n" as the bytes the output file gets (see _Out.write)."""
+    from .result import to_json_line_bytes
+    return to_json_line_bytes(obj)
+
+
 def error_record(name: str, error: dict) -> str:
     """The errors file's line for an error."""
     from .result import to_json
@@ -249,8 +255,10 @@ def error_record(name: str, error: dict) -> str:
 
 
 def run_item(item, job: Job, raise_on=None):
-    """One item to its outcome: ("ok", text) or ("error", text, error dict, code) for the
-    output formats; ("ok", result) or ("fault", code, lines, faults) for the API."""
+    """One item to its outcome: ("ok", bytes) or ("error", bytes, error dict, code) for the
+    output formats (the line(s) as the output file gets them: encoded here, in the
+    worker, so that the batch only writes them); ("ok", result) or ("fault", code,
+    lines, faults) for the API."""
     name = item[0]
     result, fault = evaluate_item(item, job.rules_dir, job.limits, raise_on, job.allow_unreviewed)
     if job.format == "object":
@@ -262,8 +270,8 @@ def run_item(item, job: Job, raise_on=None):
             result = trim_trace(result, job.trace)
             if job.format == "csv":
                 from .csvout import result_rows
-                return ("ok", result_rows(name, result))
-            return ("ok", json_line({"input": name, **result}) + "\n")
+                return ("ok", _encoded(result_rows(name, result)))
+            return ("ok", _line_bytes({"input": name, **result}))
     except Exception as e:  # noqa: BLE001 - a result that cannot be written is the engine's fault
         from .api import internal_error
         fault = internal_error(name, e)
@@ -273,10 +281,14 @@ def run_item(item, job: Job, raise_on=None):
 def _error_outcome(name, error, code, job: Job):
     if job.format == "csv":
         from .csvout import error_row
-        text = error_row(name, error["path"], error["reason"])
+        text = _encoded(error_row(name, error["path"], error["reason"]))
     else:
-        text = json_line({"input": name, "error": error}) + "\n"
+        text = _line_bytes({"input": name, "error": error})
     return ("error", text, error, code)
+
+
+def _encoded(text: str) -> bytes:
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _died(name, reason, code, job):
@@ -606,8 +618,10 @@ class _Out:
             raise RecaptureError(EXIT_INPUT, [f"{self.path}: cannot write: {e.strerror}"]) from None
         self.buf = bytearray()
 
-    def write(self, text: str):
-        self.buf += text.encode("utf-8", "backslashreplace")
+    def write(self, text):
+        """Text (encoded as UTF-8, a lone surrogate as its backslash escape) or bytes
+        already encoded so (the workers' lines)."""
+        self.buf += text if isinstance(text, bytes) else _encoded(text)
 
     def flush(self):
         written = 0

@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import re
+import stat
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -168,9 +170,24 @@ class Library:
 
     def years(self) -> list[int]:
         folder = self.root / "tables" / "years"
-        if not folder.is_dir():
+        # perf: asked for every fact set (tax_year_fault); listed again only when the
+        # folder changes (a year folder made or removed changes its mtime), one stat a
+        # call; a listing taken within 2 s of the last change is not trusted (a coarse
+        # clock could hide a second change made in the same tick)
+        try:
+            st = os.stat(folder)
+        except OSError:
             return []
-        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit() and p.is_dir())
+        if not stat.S_ISDIR(st.st_mode):
+            return []
+        stamp = (st.st_mtime_ns, st.st_ino, st.st_dev)
+        cached = self.__dict__.get("_years_listed")
+        if cached is not None and cached[0] == stamp:
+            return list(cached[1])
+        found = sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit() and p.is_dir())
+        if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
+            self._years_listed = (stamp, tuple(found))
+        return found
 
     def table_files(self, year: int | None = None) -> list[Path]:
         """Undated tables, and the year's tables (every year's when year is None)."""

@@ -200,22 +200,25 @@ def decimal_text(o: Decimal) -> str:
     return whole + "." + frac
 
 
-_fragments: dict = {}  # Decimal -> its Fragment: the text depends only on the value, and values repeat
+class _Fragments(dict):
+    """Decimal -> its orjson Fragment: the text depends only on the value, and values
+    repeat. orjson calls `_fragment` (this dict's own C `__getitem__`) for every
+    object it cannot write itself; a value seen before costs one C dict lookup, no
+    Python call; `__missing__` makes the others. A signalling NaN cannot be hashed
+    (TypeError: then the pure writer writes the line), and anything but a Decimal
+    is refused as json.dumps refuses it."""
 
-
-def _fragment(o):
-    if type(o) is Decimal or isinstance(o, Decimal):
-        try:
-            return _fragments[o]
-        except KeyError:
-            pass
-        except TypeError:  # a signalling NaN cannot be hashed
-            return _orjson.Fragment(decimal_text(o))
-        if len(_fragments) > 20_000:
-            _fragments.clear()
-        frag = _fragments[o] = _orjson.Fragment(decimal_text(o))
+    def __missing__(self, o):
+        if not isinstance(o, Decimal):
+            raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+        if len(self) > 20_000:
+            self.clear()
+        frag = self[o] = _orjson.Fragment(decimal_text(o))
         return frag
-    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+_fragments = _Fragments()
+_fragment = _fragments.__getitem__
 
 
 _encode_str = json.encoder.encode_basestring  # the C encoder json.dumps uses with ensure_ascii=False
@@ -312,6 +315,18 @@ def to_json_line(obj) -> str:
         except (TypeError, _orjson.JSONEncodeError):
             pass
     return dumps_pure(obj, separators=(",", ":"))
+
+
+def to_json_line_bytes(obj) -> bytes:
+    """`to_json_line(obj) + "\n"` as the bytes batch writes (UTF-8; a lone surrogate,
+    which only the pure writer lets through, as its backslash escape). orjson's own
+    bytes go straight to the file: no text is decoded and encoded again."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(obj, default=_fragment, option=_orjson.OPT_APPEND_NEWLINE)
+        except (TypeError, _orjson.JSONEncodeError):
+            pass
+    return (dumps_pure(obj, separators=(",", ":")) + "\n").encode("utf-8", "backslashreplace")
 
 
 def _return_blocks(book) -> dict:
