@@ -103,25 +103,77 @@ def _short(d: Decimal) -> str:
 
 
 def _exact_money(node, name, path=()):
-    """Turn every money field into Decimal; refuse fractions of a cent."""
+    """Turn every money field into Decimal; refuse fractions of a cent. (The path of a
+    field is made into text only when it is reported.)"""
     if isinstance(node, dict):
+        loose = bool(path) and path[-1] in ("section_1231_lookback_losses", "allocation")
         for k, v in node.items():
-            p = path + (k,)
             if k in MONEY_KEYS and not isinstance(v, (dict, list)):
-                d = _to_decimal(v, json_path(p), name)
-                if d is not None and d.as_tuple().exponent < -2 and d != d.quantize(Decimal("0.01")):
-                    raise InputError(name, json_path(p), f"{_short(d)} has fractions of a cent")
-                node[k] = d
-            elif path and path[-1] in ("section_1231_lookback_losses", "allocation") and not isinstance(v, (dict, list)):
-                node[k] = _to_decimal(v, json_path(p), name)
-            else:
-                _exact_money(v, name, p)
+                node[k] = _money(v, path, k, name)
+            elif loose and not isinstance(v, (dict, list)):
+                node[k] = _to_decimal(v, json_path(path + (k,)), name) if type(v) is not int else _whole(v, path, k, name)
+            elif type(v) is dict or type(v) is list or isinstance(v, (dict, list)):
+                _exact_money(v, name, path + (k,))
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            _exact_money(v, name, path + (i,))
+            if isinstance(v, (dict, list)):
+                _exact_money(v, name, path + (i,))
+
+
+_MONEY_TOP = 10 ** 15  # MAX_MONEY as a whole number
+
+
+def _whole(v, path, k, name):
+    """A whole number of dollars as _to_decimal gives it (exact, exponent 0)."""
+    if -_MONEY_TOP < v < _MONEY_TOP:
+        return Decimal(v)
+    return _to_decimal(v, json_path(path + (k,)), name)
+
+
+def _money(v, path, k, name):
+    """_to_decimal of a money field, and no fraction of a cent."""
+    if type(v) is int:  # whole dollars, the commonest: no fraction to look for
+        return _whole(v, path, k, name)
+    where = json_path(path + (k,))
+    d = _to_decimal(v, where, name)
+    if d is not None and d.as_tuple().exponent < -2 and d != d.quantize(Decimal("0.01")):
+        raise InputError(name, where, f"{_short(d)} has fractions of a cent")
+    return d
 
 
 _SURROGATE = __import__("re").compile("[\ud800-\udfff]")
+
+
+def _structure_ok(data, max_depth: int, max_chars: int, max_items: int) -> bool:
+    """True when structure_errors' walk can find nothing (the usual case), found
+    without making a path for every node; False sends it to the full walk."""
+    stack = [(data, 0)]
+    pop, push = stack.pop, stack.append
+    surrogate = _SURROGATE.search
+    while stack:
+        node, depth = pop()
+        if depth >= max_depth or len(node) > max_items:
+            return False
+        depth += 1
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(k, str) and (len(k) > max_chars or (not k.isascii() and surrogate(k))):
+                    return False
+                t = type(v)
+                if t is str or (t is not dict and t is not list and isinstance(v, str)):
+                    if len(v) > max_chars or (not v.isascii() and surrogate(v)):
+                        return False
+                elif t is dict or t is list or isinstance(v, (dict, list)):
+                    push((v, depth))
+        else:
+            for v in node:
+                t = type(v)
+                if t is str or (t is not dict and t is not list and isinstance(v, str)):
+                    if len(v) > max_chars or (not v.isascii() and surrogate(v)):
+                        return False
+                elif t is dict or t is list or isinstance(v, (dict, list)):
+                    push((v, depth))
+    return True
 
 
 def structure_errors(data, name, limits: Limits | None = None, most: int = 20) -> list[InputError]:
@@ -132,8 +184,11 @@ def structure_errors(data, name, limits: Limits | None = None, most: int = 20) -
     Walked without recursion; at most `most` faults."""
     limits = limits or current_limits()
     out = []
-    stack = [(data, (), 0)]
     max_depth, max_chars, max_items = limits.depth, limits.string_chars, limits.properties
+    if isinstance(data, (dict, list)) and _structure_ok(data, max_depth, max_chars, max_items):
+        stack = []  # perf: nothing for the walk below to find; only the count is left
+    else:
+        stack = [(data, (), 0)]
     while stack and len(out) < most:
         node, path, depth = stack.pop()
         if isinstance(node, str):
@@ -183,7 +238,8 @@ def _count(value) -> int:
 
 def _fill(target: dict, defaults: dict):
     for k, v in defaults.items():
-        target.setdefault(k, copy.deepcopy(v))
+        if k not in target:
+            target[k] = copy.deepcopy(v) if isinstance(v, (dict, list)) else v
 
 
 def schema_errors(data, name):
@@ -208,7 +264,11 @@ def schema_errors(data, name):
 
 def normalise(data: dict, name: str) -> dict:
     """Defaults, exact money, and the cross-field checks a schema cannot say."""
-    facts = copy.deepcopy(data)
+    return _normalise(copy.deepcopy(data), name)
+
+
+def _normalise(facts: dict, name: str) -> dict:
+    """normalise() of a fact set this module just made (a fresh copy: changed in place)."""
     _exact_money(facts, name)
     facts.setdefault("case_id", safe_text(Path(name).stem) if name else "")
     facts.setdefault("activities", [])
@@ -360,7 +420,7 @@ def parse_facts(data, name: str, limits: Limits | None = None) -> dict:
     errors = structure_errors(data, name, limits)
     if errors:
         raise FactErrors(errors)
-    data = _stringify_keys(data)
+    data = _stringify_keys(data)  # a fresh copy of every mapping and list: normalised in place below
     errors = schema_errors(data, name)
     check, year = TAX_YEAR_CHECK.get(), data.get("tax_year")
     if (check and isinstance(year, int) and not isinstance(year, bool) and check(year)
@@ -368,7 +428,7 @@ def parse_facts(data, name: str, limits: Limits | None = None) -> dict:
         errors.insert(0, InputError(name, "tax_year", check(year)))
     if errors:
         raise FactErrors(errors)
-    return normalise(data, name)
+    return _normalise(data, name)
 
 
 def load_facts(path, name: str | None = None, limits: Limits | None = None, regular_only: bool = False) -> dict:
