@@ -169,7 +169,9 @@ class Library:
             raise RulesError([f"{self.root}: no rules/ and tables/ folders here"])
 
     def years(self) -> list[int]:
-        folder = self.root / "tables" / "years"
+        folder = self.__dict__.get("_years_folder")
+        if folder is None:
+            folder = self._years_folder = str(self.root / "tables" / "years")
         # perf: asked for every fact set (tax_year_fault); listed again only when the
         # folder changes (a year folder made or removed changes its mtime), one stat a
         # call; a listing taken within 2 s of the last change is not trusted (a coarse
@@ -184,7 +186,7 @@ class Library:
         cached = self.__dict__.get("_years_listed")
         if cached is not None and cached[0] == stamp:
             return list(cached[1])
-        found = sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit() and p.is_dir())
+        found = sorted(int(p.name) for p in Path(folder).iterdir() if p.name.isdigit() and p.is_dir())
         if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
             self._years_listed = (stamp, tuple(found))
         return found
