@@ -4,12 +4,16 @@ recapture and shares no table with it: every figure below was typed in from
 the auditor's own reading of the sources named beside it.
 
 Scope (what the randomized comparison in test_independent.py generates): an
-individual, any filing status, tax years 2018-2026, wages (ordinary income),
-optional qualified dividends and other long-term capital gain, and the sale of
-one property held by the taxpayer alone: a residential rental building (land
-included in cost) or one piece of 5- or 7-year equipment placed in service in
-the first three quarters of a year (half-year convention), optionally with a
-bonus depreciation amount. No passive activity figures, no lookback losses.
+individual of any filing status, or a C corporation, tax years 2018-2026, wages
+(ordinary income), optional qualified dividends, other long- and short-term
+capital gain or loss, collectibles (28%) gain, capital loss carryovers, itemized
+deductions, other net investment income and nonrecaptured §1231 losses of earlier
+years; and the sale of one property held by the taxpayer alone: a residential
+rental building (land included in cost) or one piece of 5- or 7-year equipment
+placed in service in the first three quarters of a year (half-year convention),
+optionally with a bonus depreciation amount. No passive activity figures.
+Also: the 28% Rate Gain Worksheet and the Unrecaptured Section 1250 Gain
+Worksheet (Schedule D instructions), §1231(c), §291(a)(1), §11(b), §1211.
 
 Sources
 - Ordinary brackets, 0%/15% capital gain breakpoints, standard deduction:
@@ -241,6 +245,11 @@ def residential_depreciation(basis, placed: date, sold: date):
     basis = D(basis)
     total = D(0)
     month = placed.month
+    if sold.year == placed.year:
+        # Pub 946 ch. 1 "What Property Cannot Be Depreciated?" and Pub 527 ch. 2 "Excepted property":
+        # property placed in service and disposed of in the same year (the IRS's reading; see the
+        # auditor's report: Treas. Reg. 1.168(d)-1(b)(3)(ii) itself speaks only of the 40% test)
+        return D(0)
     for n, year in enumerate(range(placed.year, sold.year + 1), start=1):
         pct = a6(n, month)
         if year < sold.year:
@@ -250,8 +259,10 @@ def residential_depreciation(basis, placed: date, sold: date):
             months_before = (12 - month + D("0.5")) + 12 * (n - 2) if n >= 2 else D(0)
             covers = min(D(12), D(330) - months_before) if n >= 2 else (12 - month + D("0.5"))
             in_service = (D(sold.month) - D("0.5")) if n >= 2 else (D(sold.month) - D(month))
-            frac = min(D(1), in_service / covers) if covers > 0 else D(0)
-            total += cents(basis * pct / 100 * frac)
+            # multiply before dividing: the exact product, rounded once (2.5/12 has no exact decimal)
+            full = basis * pct / 100
+            part = full if covers <= 0 or in_service >= covers else full * in_service / covers
+            total += cents(part if covers > 0 else D(0))
     return min(total, basis)
 
 
@@ -285,14 +296,17 @@ def long_term(acquired: date, sold: date):
 
 
 def compute(case):
-    """case: dict with year, status, wages, qd, ltcg, kind ('residential' | 'equipment'),
-    life, acquired, sold, cost, land, bonus, price, expenses. Returns a dict of figures."""
-    year, status = case["year"], case["status"]
+    """case: dict with year, status (or entity 'c_corporation'), wages, and optionally qd, ltcg, stcg,
+    collectibles, st_carryover, lt_carryover, itemized, other_nii, lookback {year: loss};
+    kind ('residential' | 'equipment'), life, acquired, sold, cost, land, bonus, price, expenses.
+    Returns a dict of figures."""
+    year = case["year"]
+    corp = case.get("entity") == "c_corporation"
+    status = case.get("status")
     cost, land = D(case["cost"]), D(case.get("land", 0))
     acquired, sold = case["acquired"], case["sold"]
     if case["kind"] == "residential":
         dep = residential_depreciation(cost - land, acquired, sold)
-        bonus = D(0)
     else:
         bonus = D(case.get("bonus", 0))
         dep = bonus + equipment_depreciation(cost - bonus, case["life"], acquired, sold)
@@ -300,10 +314,7 @@ def compute(case):
     realized = D(case["price"]) - D(case.get("expenses", 0))
     gain = realized - adjusted
     lt = long_term(acquired, sold)
-    ordinary_recapture = D(0)
-    unrecap = D(0)
-    s1231 = D(0)
-    short_ordinary = D(0)
+    ordinary_recapture = unrecap = s1231 = short_ordinary = s291 = D(0)
     if not lt:
         short_ordinary = gain                       # Form 4797 Part II, gain or loss
     elif gain <= 0:
@@ -311,44 +322,57 @@ def compute(case):
     elif case["kind"] == "equipment":
         ordinary_recapture = min(gain, dep)         # §1245(a)(1)
         s1231 = gain - ordinary_recapture
+    elif corp:
+        s291 = cents(D("0.20") * min(gain, dep))    # §291(a)(1): 20% of what §1245 would recapture
+        s1231 = gain - s291
     else:
         unrecap = min(gain, dep)                    # §1(h)(6)(A)
         s1231 = gain - unrecap
-    net_1231 = unrecap + s1231
-    ordinary_from_sale = ordinary_recapture + short_ordinary + (net_1231 if net_1231 < 0 else 0)
-    lt_from_sale = net_1231 if net_1231 > 0 else D(0)
-    unrecap_ws = min(unrecap, lt_from_sale)
+    net_1231 = unrecap + s1231                      # Form 4797 line 7
+    # §1231(c) lookback: the nonrecaptured net §1231 losses of the five preceding years
+    nonrecaptured = sum((D(v) for y, v in case.get("lookback", {}).items() if year - 5 <= int(y) <= year - 1), D(0))
+    lookback = min(net_1231, nonrecaptured) if net_1231 > 0 else D(0)
+    ordinary_from_sale = ordinary_recapture + s291 + short_ordinary + (net_1231 if net_1231 < 0 else 0) + lookback
+    lt_from_sale = net_1231 - lookback if net_1231 > 0 else D(0)
+    # Unrecaptured Section 1250 Gain Worksheet lines 4-9
+    unrecap_line_9 = max(min(unrecap, max(net_1231, D(0))) - lookback, D(0))
 
     def tax_for(with_sale):
-        ltcg_other = D(case.get("ltcg", 0))
-        qd = D(case.get("qd", 0))
         wages = D(case["wages"])
-        lt_total = ltcg_other + (lt_from_sale if with_sale else 0)
+        qd = D(case.get("qd", 0))
+        collectibles = D(case.get("collectibles", 0))
+        st_carry, lt_carry = D(case.get("st_carryover", 0)), D(case.get("lt_carryover", 0))
+        line_7 = D(case.get("stcg", 0)) - st_carry
+        line_15 = D(case.get("ltcg", 0)) + collectibles + (lt_from_sale if with_sale else 0) - lt_carry
+        line_16 = line_7 + line_15
         ordinary = wages + (ordinary_from_sale if with_sale else 0)
-        # Schedule D line 16 = line 15 (no short-term items); a net loss is limited to 3,000 / 1,500
+        if corp:
+            # §1211(a): capital losses only against capital gains; §11(b) 21%
+            ti = max(ordinary + max(line_16, D(0)), D(0))
+            return {"agi": ti, "taxable_income": ti, "regular_tax": cents(ti * D("0.21")), "niit": D(0),
+                    "total_tax": cents(ti * D("0.21"))}
         limit = D(1500) if status == "married_separate" else D(3000)
-        cap_in_income = lt_total if lt_total >= 0 else -min(-lt_total, limit)
+        cap_in_income = line_16 if line_16 >= 0 else -min(-line_16, limit)
         agi = ordinary + qd + cap_in_income
-        ti = max(agi - standard_deduction(year, status), D(0))
-        urec = unrecap_ws if with_sale else D(0)
-        if lt_total > 0 or qd > 0:
-            # unrecaptured §1250 gain worksheet: no short-term loss or carryover here; the line 9
-            # limit min(line 9, line 11) is inside the Schedule D Tax Worksheet (line 12, 35)
-            regular, _ = schedule_d_tax_worksheet(year, status, ti, qd, lt_total, lt_total, urec)
-        else:
-            regular = bracket_tax(year, status, ti)
-        # Form 8960: line 2 dividends; line 5a the gain or loss of Form 1040 line 7 (capital, after
-        # the §1211(b) limit) and of Form 4797 (ordinary recapture, §1231 loss); a loss beyond
-        # the gains is a properly allocable deduction, Treas. Reg. §1.1411-4(f)(4); line 8 total,
-        # and NII is "the excess (if any)", §1411(c)(1)
-        nii = max(qd + cap_in_income + (ordinary_from_sale if with_sale else 0), D(0))
+        deduction = max(standard_deduction(year, status), D(case.get("itemized", 0)))
+        ti = max(agi - deduction, D(0))
+        # 28% Rate Gain Worksheet line 7; Unrecaptured §1250 Gain Worksheet lines 14-18
+        rate_28 = max(collectibles - lt_carry + min(line_7, D(0)), D(0))
+        line_17 = max(-(collectibles + min(line_7, D(0)) - lt_carry), D(0))
+        urec = max((unrecap_line_9 if with_sale else D(0)) - line_17, D(0))
+        regular, _ = schedule_d_tax_worksheet(year, status, ti, qd, line_15, line_16, urec, rate_28)
+        # Form 8960: line 1 interest etc. (other NII), line 2 dividends; line 5a the gain or loss of
+        # Form 1040 line 7 (capital, after the §1211(b) limit) and of Form 4797 (ordinary recapture,
+        # §1231 loss or lookback ordinary); a loss beyond the gains is a properly allocable deduction,
+        # Treas. Reg. §1.1411-4(f)(4); NII is "the excess (if any)", §1411(c)(1)
+        nii = max(D(case.get("other_nii", 0)) + qd + cap_in_income + (ordinary_from_sale if with_sale else 0), D(0))
         niit = cents(NIIT_RATE * max(min(nii, agi - NIIT_THRESHOLD[status]), D(0)))
         return {"agi": agi, "taxable_income": ti, "regular_tax": regular, "niit": niit,
-                "total_tax": regular + niit}
+                "total_tax": regular + niit, "unrecaptured_gain": urec}
 
     w = tax_for(True)
     wo = tax_for(False)
     return {"allowable": dep, "adjusted_basis": adjusted, "realized_gain": gain,
-            "ordinary_recapture": ordinary_recapture, "unrecaptured_1250": unrecap,
-            "section_1231": s1231, "short_term_ordinary": short_ordinary,
+            "ordinary_recapture": ordinary_recapture, "section_291": s291, "unrecaptured_1250": unrecap,
+            "section_1231": s1231, "short_term_ordinary": short_ordinary, "lookback": lookback,
             **w, "total_tax_without": wo["total_tax"], "tax_due": w["total_tax"] - wo["total_tax"]}
