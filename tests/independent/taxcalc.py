@@ -337,6 +337,15 @@ def compute(case):
     # Unrecaptured Section 1250 Gain Worksheet lines 4-9
     unrecap_line_9 = max(min(unrecap, max(net_1231, D(0))) - lookback, D(0))
 
+    # Passive activity of the property (Form 8582): with the sale of the entire interest to an
+    # unrelated buyer, fully taxable, the activity's current and suspended losses are not passive
+    # (§469(g)(1)(A)); without it, a net loss is allowed up to the special allowance (§469(i)).
+    current, suspended = D(case.get("current", 0)), D(case.get("suspended", 0))
+    special = {"married_separate": (D(12500), D(50000)) if case.get("lived_apart") else (D(0), D(0))}
+    max_allowance, phase_start = special.get(status, (D(25000), D(100000)))
+
+    half_cent = []
+
     def tax_for(with_sale):
         wages = D(case["wages"])
         qd = D(case.get("qd", 0))
@@ -353,6 +362,22 @@ def compute(case):
                     "total_tax": cents(ti * D("0.21"))}
         limit = D(1500) if status == "married_separate" else D(3000)
         cap_in_income = line_16 if line_16 >= 0 else -min(-line_16, limit)
+        net_passive = current - suspended
+        if with_sale or net_passive >= 0:
+            passive = net_passive
+        else:
+            # Form 8582 lines 4-10: MAGI is AGI without the passive activity loss
+            magi = ordinary + qd + cap_in_income
+            # line 7 = 150,000 (75,000) - MAGI; line 8 = 50% of it, at most 25,000 (12,500), rounded
+            # to the cent as the form's line is (not the reduction: 25,000 - round(50% x excess) can
+            # differ from it by a cent)
+            f8582_line_7 = max(phase_start + 2 * max_allowance - magi, D(0))
+            f8582_line_8 = min(cents(f8582_line_7 * D("0.5")), max_allowance)
+            passive = -min(-net_passive, f8582_line_8)
+            if f8582_line_8 < max_allowance and -net_passive > f8582_line_8 \
+                    and (f8582_line_7 * D("0.5")) != cents(f8582_line_7 * D("0.5")):
+                half_cent.append("special allowance with a half cent (Form 8582 line 8)")
+        ordinary += passive
         agi = ordinary + qd + cap_in_income
         deduction = max(standard_deduction(year, status), D(case.get("itemized", 0)))
         ti = max(agi - deduction, D(0))
@@ -365,7 +390,10 @@ def compute(case):
         # Form 1040 line 7 (capital, after the §1211(b) limit) and of Form 4797 (ordinary recapture,
         # §1231 loss or lookback ordinary); a loss beyond the gains is a properly allocable deduction,
         # Treas. Reg. §1.1411-4(f)(4); NII is "the excess (if any)", §1411(c)(1)
-        nii = max(D(case.get("other_nii", 0)) + qd + cap_in_income + (ordinary_from_sale if with_sale else 0), D(0))
+        # the rental's allowed income or loss is investment income or a deduction (§1411(c)(1)(A)(i),
+        # Treas. Reg. 1.1411-4(f)(2)(iv) for suspended losses allowed this year)
+        nii = max(D(case.get("other_nii", 0)) + qd + cap_in_income + (ordinary_from_sale if with_sale else 0)
+                  + passive, D(0))
         niit = cents(NIIT_RATE * max(min(nii, agi - NIIT_THRESHOLD[status]), D(0)))
         return {"agi": agi, "taxable_income": ti, "regular_tax": regular, "niit": niit,
                 "total_tax": regular + niit, "unrecaptured_gain": urec}
@@ -375,4 +403,5 @@ def compute(case):
     return {"allowable": dep, "adjusted_basis": adjusted, "realized_gain": gain,
             "ordinary_recapture": ordinary_recapture, "section_291": s291, "unrecaptured_1250": unrecap,
             "section_1231": s1231, "short_term_ordinary": short_ordinary, "lookback": lookback,
-            **w, "total_tax_without": wo["total_tax"], "tax_due": w["total_tax"] - wo["total_tax"]}
+            **w, "total_tax_without": wo["total_tax"], "tax_due": w["total_tax"] - wo["total_tax"],
+            "disputed": half_cent}
