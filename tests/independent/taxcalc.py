@@ -11,7 +11,9 @@ deductions, other net investment income and nonrecaptured §1231 losses of earli
 years; and the sale of one property held by the taxpayer alone: a residential
 rental building (land included in cost) or one piece of 5- or 7-year equipment
 placed in service in the first three quarters of a year (half-year convention),
-optionally with a bonus depreciation amount. No passive activity figures.
+optionally with a bonus depreciation amount; and optionally the property's
+passive activity (current-year net, suspended losses, active participation):
+§469(g)(1)(A) on the sale, Form 8582 Part II (§469(i)) without it.
 Also: the 28% Rate Gain Worksheet and the Unrecaptured Section 1250 Gain
 Worksheet (Schedule D instructions), §1231(c), §291(a)(1), §11(b), §1211.
 
