@@ -170,12 +170,9 @@ def _get(obj, path):
     return obj
 
 
-# Known disagreement (see tests/golden_disputed/auditor-40-*.yaml): where 50% of Form 8582
-# line 7 ends in half a cent and the allowance limits the loss, the engine deducts the unrounded
-# allowance (AGI, taxable income and tax then come out a cent off the form's line 8 amount, and
-# allowed + carried forward exceed the losses by a cent). Those cases' "without" figures are
-# compared in test_half_cent_special_allowance below, marked xfail, not here.
-WITHOUT = {"tax.total_tax_without_dispositions", "tax.tax_due_to_dispositions"}
+# Where 50% of Form 8582 line 7 ends in half a cent, the form's line 8 is the rounded amount
+# (tests/golden/auditor-40-*.yaml); the engine once deducted it unrounded, a cent off AGI, taxable
+# income and tax. Those cases are also checked on their own in test_half_cent_special_allowance.
 
 
 def _compare(case, i, skip=()):
@@ -193,8 +190,6 @@ def _compare(case, i, skip=()):
     return want, got, facts, diffs
 
 
-@pytest.mark.xfail(reason="engine deducts an unrounded special allowance (rules/passive/form_8582.yaml, "
-                          "passive.special_allowance); see tests/golden_disputed/", strict=False)
 def test_half_cent_special_allowance(library):
     disputed = [i for i, c in enumerate(CASES) if taxcalc.compute(c)["disputed"]]
     bad = [(i, d) for i in disputed for d in [_compare(CASES[i], i)[3]] if d]
@@ -209,7 +204,7 @@ def test_engine_matches_the_independent_computation(block, library):
         want = taxcalc.compute(case)
         facts = _facts(case, i)
         got = api.evaluate(facts)
-        skip = WITHOUT if want["disputed"] else set()
+        skip = set()
         comps = got["properties"][0]["components"]
         ordinary = (comps["section_1245_ordinary"] + comps["section_1250_ordinary"] + comps["short_term_ordinary"])
         diffs = []
