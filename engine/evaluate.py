@@ -118,6 +118,7 @@ BASELINE_FACTS = {
 # What a name before a dot stands for in a formula (EntityScope.name and `layout`'s
 # links): the kind of entity whose value the attribute then reads.
 LINK_KINDS = {"property": "property", "assets": "asset", "units": "unit", "the_return": "return",
+              "passive_activity": "activity",
               "taxpayer": "taxpayer", "activities": "activity", "properties": "property",
               "without_dispositions": "baseline", "table": "table"}
 ANY = "*"
@@ -367,7 +368,8 @@ def layout(facts: dict, law: YearLaw):
             selling_expenses=_scaled(d.get("selling_expenses", 0), share), related_party=d["related_party"],
             exchange=exchange, payments=payments, fmv_at_death=_scaled(d.get("fmv_at_death"), share),
             home_use=p.get("home_use", [])),
-            {"assets": [a.id for a in assets], "units": []}))
+            {"assets": [a.id for a in assets], "units": [],
+             "passive_activity": [f"activity:{pid}"] if "activity" in p else []}))
         engine_facts.append({"type": "property", "id": prop.id, "name": pid, "disposition_type": d["type"], "disposed": disposed})
 
         # units of sale (domain §2): allocated parts each on their own; otherwise the

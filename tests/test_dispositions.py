@@ -124,7 +124,9 @@ def test_death_needs_the_fair_market_value():
 def test_gift_no_gain_donee_takes_basis_and_losses():
     r = _transfer("gift")
     p = r["properties"][0]
-    assert (p["recognized_gain"], p["replacement_basis"]) == (0, D("534556.00"))
+    # the donor's adjusted basis 534,556.00 plus the 35,000 of suspended losses the donor could not
+    # deduct (§469(j)(6)(A)): 569,556.00
+    assert (p["recognized_gain"], p["replacement_basis"]) == (0, D("569556.00"))
     a = r["passive"]["activities"][0]
     # nothing allowed to the donor and nothing carried forward: 35,000 goes to the donee's basis (§469(j)(6))
     assert (a["allowed"], a["carried_forward"]) == (0, 0)

@@ -70,7 +70,9 @@ def test_warnings_name_money_as_money(summaries):
     # 60,000 claimed against 62,515 allowable (Pub 946 Table A-1; see the golden case)
     assert w == ("  - cnc-machine: 60,000.00 of depreciation was claimed but 62,515.00 was allowable; basis is "
                  "reduced, and recapture counted, on the allowable amount (§1016(a)(2)). A change of accounting "
-                 "method on Form 3115 can recover the missed deductions.")
+                 "method on Form 3115 can recover the missed deductions. Where adequate records establish that "
+                 "less was allowed, §1245(a)(2)(B) and §1250(b)(3) count recapture (and unrecaptured §1250 gain) "
+                 "only on the amount allowed; this result counts the allowable amount.")
     _, text = summaries["exchange-with-boot"]
     assert "649,169.42 of gain is deferred into the replacement property, whose basis is 670,830.58" in text
 
