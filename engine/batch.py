@@ -20,7 +20,8 @@ and nothing lost.
   never behind it; `--resume` cuts both back to the last complete input and
   continues from there, giving the same bytes as a run that was never stopped.
 - `--scheduler ADDRESS` sends the inputs to a running Dask cluster instead (the
-  same bounded, ordered stream; each Dask worker process keeps its loaded law).
+  same bounded, ordered stream, in tasks of `DASK_CHUNK` inputs; each Dask worker
+  process keeps its loaded law).
 
 The Python API (`recapture.batch`) uses the same inputs, workers and order."""
 from __future__ import annotations
@@ -528,9 +529,21 @@ def _in_process(items, job: Job):
         yield seq, item, run_item(item, job)
 
 
-def _dask(items, job: Job, address: str):
-    """The same ordered stream from a Dask cluster, at most a few inputs per thread
-    in flight; a task the cluster loses (a worker that died) is an error line."""
+def run_items(items, job: Job):
+    """A Dask task: several items, their outcomes in order (one task per item cost the
+    scheduler and the client more than the evaluation)."""
+    return [run_item(item, job) for item in items]
+
+
+DASK_CHUNK = 8  # inputs per Dask task
+
+
+def _dask(items, job: Job, address: str, chunk: int = DASK_CHUNK):
+    """The same ordered stream from a Dask cluster: the inputs go in tasks of up to
+    `chunk` each, a few tasks per thread in flight. A task the cluster loses (a worker
+    that died) or that takes longer than `limits.seconds` for each of its inputs is
+    sent again one input per task, and an input whose own task is lost or too slow
+    is an error line, as it would be alone."""
     try:
         from dask.distributed import Client
     except ImportError:
@@ -540,36 +553,64 @@ def _dask(items, job: Job, address: str):
     except Exception as e:  # noqa: BLE001 - any failure to reach the cluster is the user's to fix
         raise RecaptureError(EXIT_INPUT, [f"--scheduler {address}: cannot reach the Dask scheduler: "
                                           f"{one_line(e, 200)}"]) from None
+
+    def lost(item, e):
+        return _died(item[0], f"worker died or timed out on the cluster: {type(e).__name__}: "
+                              f"{one_line(e, 150)}", EXIT_INPUT, job)
+
     try:
         threads = sum(client.nthreads().values()) or 1
-        window = max(16, 4 * threads)
-        pending = collections.deque()
+        window = max(4, 3 * threads)  # tasks in flight
+        pending = collections.deque()  # (seq, item, None) evaluated here, or ([(seq, item)...], future)
         items = iter(items)
         seq = 0
         exhausted = False
         while True:
             while not exhausted and len(pending) < window:
-                try:
-                    item = next(items)
-                except StopIteration:
-                    exhausted = True
-                    break
-                future = None if item[1] == "fault" else client.submit(run_item, item, job, pure=False)
-                pending.append((seq, item, future))
-                seq += 1
+                group, fault = [], None
+                while len(group) < chunk:
+                    try:
+                        item = next(items)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    if item[1] == "fault":  # nothing to evaluate: its error line is known
+                        fault = (seq, item, None)
+                        seq += 1
+                        break
+                    group.append((seq, item))
+                    seq += 1
+                if group:
+                    pending.append((group, client.submit(run_items, [i for _, i in group], job, pure=False)))
+                if fault is not None:
+                    pending.append(fault)
             if not pending:
                 return
-            s, item, future = pending.popleft()
-            if future is None:
+            entry = pending.popleft()
+            if len(entry) == 3:
+                s, item, _ = entry
                 yield s, item, run_item(item, job)
                 continue
+            group, future = entry
             try:
-                outcome = future.result(timeout=job.limits.seconds)
-            except Exception as e:  # noqa: BLE001 - a lost task, a timeout: this input's error line
+                results = future.result(timeout=job.limits.seconds * len(group))
+            except Exception as e:  # noqa: BLE001 - a lost task, a timeout: each input again, alone
                 future.cancel()
-                outcome = _died(item[0], f"worker died or timed out on the cluster: {type(e).__name__}: "
-                                         f"{one_line(e, 150)}", EXIT_INPUT, job)
-            yield s, item, outcome
+                if len(group) == 1:
+                    (s, item), = group
+                    yield s, item, lost(item, e)
+                    continue
+                alone = [(s, item, client.submit(run_items, [item], job, pure=False)) for s, item in group]
+                for s, item, f in alone:
+                    try:
+                        (outcome,) = f.result(timeout=job.limits.seconds)
+                    except Exception as e2:  # noqa: BLE001
+                        f.cancel()
+                        outcome = lost(item, e2)
+                    yield s, item, outcome
+                continue
+            for (s, item), outcome in zip(group, results):
+                yield s, item, outcome
     finally:
         client.close()
 

@@ -1,0 +1,101 @@
+"""`batch --scheduler` sends the inputs to Dask in tasks of several inputs each
+(engine/batch.py `_dask`, `run_items`): the same lines in the same order as the
+local batch, an input that cannot be read keeps its place, and a task the
+cluster loses is sent again one input per task, so only the input that was lost
+becomes an error line."""
+import importlib
+import json
+import sys
+import types
+
+import pytest
+
+from conftest import EXAMPLES
+
+batch = importlib.import_module("recapture.batch")
+
+
+class _Future:
+    def __init__(self, fn, args, lose):
+        self.fn, self.args, self.lose, self.cancelled = fn, args, lose, False
+
+    def result(self, timeout=None):
+        names = [item[0] for item in self.args[0]]
+        if any(self.lose in n for n in names):
+            raise OSError(f"lost {len(names)}")
+        return self.fn(*self.args)
+
+    def cancel(self):
+        self.cancelled = True
+
+
+class _Client:
+    """In process, as Dask would run the tasks; loses every task holding the input `lose`."""
+    lose = "\0"
+    tasks = []
+
+    def __init__(self, address, timeout=None):
+        pass
+
+    def nthreads(self):
+        return {"w1": 1, "w2": 1}
+
+    def submit(self, fn, *args, pure=True):
+        _Client.tasks.append(len(args[0]))
+        return _Future(fn, args, _Client.lose)
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def fake_dask(monkeypatch):
+    mod = types.ModuleType("dask.distributed")
+    mod.Client = _Client
+    monkeypatch.setitem(sys.modules, "dask", types.ModuleType("dask"))
+    monkeypatch.setitem(sys.modules, "dask.distributed", mod)
+    _Client.tasks = []
+    yield _Client
+    _Client.lose = "\0"
+
+
+def _inputs(tmp_path):
+    good = (EXAMPLES / "quick-flip.yaml").read_text(encoding="utf-8")
+    paths = []
+    for i in range(20):
+        p = tmp_path / f"in{i:02d}.yaml"
+        p.write_text(good, encoding="utf-8")
+        paths.append(str(p))
+    paths[11] = str(tmp_path / "missing.yaml")  # cannot be read: a fault known before any task
+    return paths
+
+
+def _lines(paths, **kw):
+    job = batch.Job()
+    return [(s, item[0], outcome) for s, item, outcome in
+            (e for e in batch.outcomes(batch.iter_inputs(paths), job, **kw) if e is not None)]
+
+
+def test_tasks_of_several_inputs_give_the_local_lines_in_order(fake_dask, tmp_path):
+    paths = _inputs(tmp_path)
+    local = _lines(paths, workers=0)
+    remote = _lines(paths, scheduler="tcp://fake:1")
+    assert remote == local
+    assert [s for s, _, _ in remote] == list(range(20))
+    assert remote[11][2][0] == "error" and b"missing.yaml" in remote[11][2][1]
+    assert max(fake_dask.tasks) == batch.DASK_CHUNK and sum(fake_dask.tasks) == 19
+
+
+def test_a_lost_task_is_sent_again_one_input_per_task(fake_dask, tmp_path):
+    paths = _inputs(tmp_path)
+    local = _lines(paths, workers=0)
+    fake_dask.lose = "in05.yaml"
+    remote = _lines(paths, scheduler="tcp://fake:1")
+    assert [n for _, n, _ in remote] == [n for _, n, _ in local]
+    for (s, name, outcome), (_, _, mine) in zip(remote, local):
+        if name.endswith("in05.yaml"):
+            assert outcome[0] == "error"
+            error = json.loads(outcome[1])["error"]
+            assert error["reason"].startswith("worker died or timed out on the cluster: OSError: lost 1")
+        else:
+            assert outcome == mine
