@@ -103,7 +103,8 @@ def depreciate_from_percentage_table(ctx, rule, fact, closure):
               | table_named: formula giving the name,
               conventions: name of the conventions table, basis: formula,
               placed_in_service: formula, disposed_on: formula (null if kept),
-              through_year: formula, prefix: text before every name set (default none)}
+              through_year: formula, prefix: text before every name set (default none),
+              no_deduction_when: formula (true: no year is deducted, the schedule is empty)}
     Year n's deduction is basis x rows[n][column] / 100, rounded to cents;
     nothing beyond the basis. In the year of disposition it is that row x
     min(1, periods in service / periods the row covers), the periods read from
@@ -147,11 +148,11 @@ def depreciate_from_percentage_table(ctx, rule, fact, closure):
 
         schedule, total, in_disposal_year, recovery_year = [], Decimal(0), Decimal(0), None
         first_year = int(placed[:4])
-        same_year = disposed is not None and int(disposed[:4]) == first_year
+        no_deduction = bool(f.eval(p["no_deduction_when"])) if p.get("no_deduction_when") else False
         for y in range(first_year, last_year + 1):
             n = y - first_year + 1
             row = rows.get(n, rows.get(str(n)))
-            if row is None or basis <= 0 or same_year:
+            if row is None or basis <= 0 or no_deduction:
                 break
             amount = basis * Decimal(str(row[column])) / 100
             if disposed and y == last_year:

@@ -358,7 +358,7 @@ def layout(facts: dict, law: YearLaw):
         improvements = [asset(f"{pid}/{imp['id']}", imp["asset_class"], imp["cost"] * share, imp, imp["placed_in_service"],
                               f"properties[{index}].improvements[{j}]")
                         for j, imp in enumerate(p["improvements"])]
-        exchange = {k: (_scaled(v, share) if k not in ("identified_date", "received_date") else v)
+        exchange = {k: (_scaled(v, share) if k not in ("identified_date", "received_date", "return_extended") else v)
                     for k, v in (d.get("exchange") or {}).items()}
         payments = [{"year": Decimal(pay["year"]), "principal": pay["principal"] * share}
                     for pay in (d.get("installment") or {}).get("payments", [])]

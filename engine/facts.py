@@ -36,7 +36,7 @@ ASSET_DEFAULTS = {
 }
 DISPOSITION_DEFAULTS = {"selling_expenses": 0, "allocation": None, "related_party": False, "fmv_at_death": None}
 EXCHANGE_DEFAULTS = {"cash_received": 0, "other_property_received": 0, "liabilities_relieved": 0,
-                     "liabilities_assumed": 0, "cash_paid": 0}
+                     "liabilities_assumed": 0, "cash_paid": 0, "return_extended": False}
 MONEY_KEYS = {
     "ordinary_income", "qualified_dividends", "long_term_capital_gain", "short_term_capital_gain",
     "collectibles_gain", "short_term", "long_term", "itemized_deductions", "other_net_investment_income",

@@ -426,7 +426,7 @@ ACTION_PARAMS = {
     "depreciate_from_percentage_table": {
         "table": "table", "tables": "tables", "convention": "formula", "conventions": "table", "basis": "formula",
         "placed_in_service": "formula", "disposed_on": "formula", "through_year": "formula",
-        "table_named": "formula", "prefix": "name"},
+        "table_named": "formula", "prefix": "name", "no_deduction_when": "formula"},
     "take_gain_component": {"component": "name", "limit": "formula", "takes": "enum:gain_only|gain_or_loss",
                             "left": "name", "line": "text"},
     "spread_over_payments": {"payments": "formula", "ratio": "formula", "buckets": "buckets",

@@ -142,7 +142,7 @@ def rules_copy(tmp_path):
 
 @pytest.mark.parametrize("file, edit, fragment", [
     ("rules/recapture/additional_depreciation.yaml", ("action: compute", "action: run_python"),
-     "rules/recapture/additional_depreciation.yaml:85: unknown action 'run_python'"),
+     "rules/recapture/additional_depreciation.yaml:88: unknown action 'run_python'"),
     ("rules/gain/amount_realized_and_basis.yaml", ("amount_realized: sale_price - selling_expenses",
                                                    "amount_realized: __import__('os').system('true')"),
      "rules/gain/amount_realized_and_basis.yaml:13: formula"),

@@ -177,10 +177,22 @@ def test_use_test_not_met_means_no_exclusion():
     assert any("so no gain is excluded" in w for w in r["warnings"])
 
 
-def test_main_home_after_the_rental_is_refused():
+def test_main_home_after_the_rental_ends_depreciation_at_the_conversion():
+    # once refused; now depreciated until the day before the home use began (Treas. Reg.
+    # §1.168(i)-4(c)): building 300,000 placed Jan 2016 (A-6 col 1): 2016 3.485% = 10,455.00;
+    # 2017-2018 3.636% = 10,908.00 each; 2019 (year 4, out of rental use 2019-12-31)
+    # 10,908 x 11.5/12 = 10,453.50 -> 42,724.50 (tests/test_home_after_rental.py has the rest)
+    r = _home(placed_in_service="2016-01-01", acquired="2016-01-01",
+              home_use=[{"from": "2020-01-01", "to": "2025-09-30"}])
+    p = r["properties"][0]
+    assert p["depreciation"]["allowable"] == D("42724.50")
+    assert [s["year"] for s in p["depreciation"]["schedule"]] == [2016, 2017, 2018, 2019]
+
+
+def test_home_rental_home_again_is_refused():
     with pytest.raises(Unsupported) as e:
         _home(placed_in_service="2016-01-01", acquired="2016-01-01",
-              home_use=[{"from": "2020-01-01", "to": "2025-09-30"}])
+              home_use=[{"from": "2018-01-01", "to": "2018-12-31"}, {"from": "2020-01-01", "to": "2025-09-30"}])
     assert e.value.faults[0][0] == "properties[0].home_use"
 
 
