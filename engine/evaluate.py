@@ -410,7 +410,7 @@ def layout(facts: dict, law: YearLaw):
                                               recapture_class=rclass, unallocated=not alloc,
                                               has_land=bool(land and land in members),
                                               has_building=main in members and main.values["asset_class"] != "land"),
-                            {"property": prop.id, "assets": [a.id for a in members]}))
+                            {"property": prop.id, "assets": [a.id for a in members], "the_return": "return"}))
             prop.links["units"].append(uid)
             engine_facts.append({"type": "unit", "id": uid, "property": pid, "part": part, "recapture_class": rclass,
                                  "disposition_type": d["type"], "entity": tp["entity"], "allocated": bool(alloc)})

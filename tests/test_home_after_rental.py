@@ -101,3 +101,23 @@ def test_home_use_running_past_the_rental_start_is_refused():
         recapture.evaluate(facts)
     (path, reason), = e.value.faults
     assert path.endswith("home_use") and "main home and a rental at once" in reason
+
+
+@pytest.mark.parametrize("change", [
+    # a §1231 lookback loss would turn part of a §1231 gain into ordinary income (§1231(c));
+    # the home's gain is capital gain and takes no part in it
+    lambda f: f["taxpayer"].update(section_1231_lookback_losses={"2022": 10000}),
+    # a loss on the home: a personal loss, not deductible (§165(c)); as §1231 loss it would be
+    lambda f: f["properties"][0]["disposition"].update(sale_price=300000),
+    # another property's §1231 loss would net against the home's gain as §1231 gain
+    lambda f: f["properties"].append({
+        "id": "shop", "asset_class": "nonresidential_real", "acquired": "2015-01-01", "cost": 300000,
+        "land_value": 50000, "disposition": {"type": "sale", "date": "2025-03-01", "sale_price": 150000}}),
+], ids=["lookback-loss", "loss-on-the-home", "another-1231-loss"])
+def test_where_the_capital_character_of_the_home_matters_it_is_refused(change):
+    facts = copy.deepcopy(BASE)
+    change(facts)
+    with pytest.raises(recapture.RecaptureError) as e:
+        recapture.evaluate(facts)
+    assert e.value.code == 2
+    assert any(path.endswith("home_use") and "capital asset" in reason for path, reason in e.value.faults)
