@@ -92,6 +92,10 @@ def test_a_home_that_became_a_rental_is_unchanged():
     (p,) = r["properties"]
     assert p["depreciation"]["schedule"][-1]["year"] == 2025
     assert not [w for w in r["warnings"] if "not rented again" in w]
+    # and the basis of a home changed to rental use is the smaller of its adjusted basis
+    # and its value that day (Treas. Reg. §1.168(i)-4(b)(1)): not a fact field, so said
+    (w,) = [w for w in r["warnings"] if "§1.168(i)-4(b)(1)" in w]
+    assert "2020-01-01" in w
 
 
 def test_home_use_running_past_the_rental_start_is_refused():
