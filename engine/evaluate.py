@@ -407,6 +407,7 @@ def layout(facts: dict, law: YearLaw):
             rc = {recapture(a) for a in members}
             rclass = "section_1245" if "section_1245" in rc else ("section_1250" if "section_1250" in rc else "none")
             book.add(Entity(uid, "unit", dict(common, part=part, allocated_price=Decimal(price) * share,
+                                              units_of_the_sale=Decimal(len(units)),
                                               recapture_class=rclass, unallocated=not alloc,
                                               has_land=bool(land and land in members),
                                               has_building=main in members and main.values["asset_class"] != "land"),

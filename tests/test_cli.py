@@ -145,7 +145,7 @@ def rules_copy(tmp_path):
      "rules/recapture/additional_depreciation.yaml:88: unknown action 'run_python'"),
     ("rules/gain/amount_realized_and_basis.yaml", ("amount_realized: sale_price - selling_expenses",
                                                    "amount_realized: __import__('os').system('true')"),
-     "rules/gain/amount_realized_and_basis.yaml:13: formula"),
+     "rules/gain/amount_realized_and_basis.yaml:16: formula"),
     ("tables/years/2025/niit.yaml", ("tax_year: 2025", "tax_year: 2024"),
      "tables/years/2025/niit.yaml:7: tax_year 2024 is not the folder's year 2025"),
     ("rules/tax/total.yaml", ("    priority: 760\n", ""), "rules/tax/total.yaml:3: rules[0]: 'priority' is a required property"),
