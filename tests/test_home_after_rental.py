@@ -125,3 +125,27 @@ def test_where_the_capital_character_of_the_home_matters_it_is_refused(change):
         recapture.evaluate(facts)
     assert e.value.code == 2
     assert any(path.endswith("home_use") and "capital asset" in reason for path, reason in e.value.faults)
+
+
+def test_held_until_death_the_depreciation_also_ends_at_the_conversion():
+    # the whatif strategy "hold until death" on the same house: no gain at death, and the
+    # depreciation never recaptured is the 56,966.00 taken while it was rented, not
+    # depreciation to the date of death (it was the home from 2020)
+    facts = copy.deepcopy(BASE)
+    facts["properties"][0]["disposition"] = {"type": "death", "date": "2025-01-10", "fmv_at_death": 900000}
+    r = recapture.evaluate(facts)
+    (p,) = r["properties"]
+    assert p["depreciation"]["allowable"] == D("56966.00")
+    assert p["recognized_gain"] == 0
+
+
+def test_strategies_for_the_former_rental_home():
+    # sale as given: 234,218.05 recognized. January 2026 (lived in to the later sale):
+    # 400,000 x 1,461/3,667 days = 159,367.33 nonqualified + 56,966 = 216,333.33.
+    # Exchange and installment sale with the §121 exclusion are not encoded: error rows.
+    rows = {s["strategy"]: s for s in recapture.whatif(copy.deepcopy(BASE), strategies="all")}
+    assert rows["sale"]["totals"]["components"]["unrecaptured_section_1250"] == D("56966.00")
+    assert sum(rows["sale"]["totals"]["components"].values()) == D("234218.05")
+    assert sum(rows["january_next_year"]["totals"]["components"].values()) == D("216333.33")
+    assert "§121" in rows["like_kind_exchange"]["error"] and "§121" in rows["installment_sale"]["error"]
+    assert rows["hold_until_death"]["error"] is None
