@@ -21,9 +21,20 @@ def _labels(root: str) -> dict:
     return (data or {}).get("values") or {}
 
 
+_default_roots: dict = {}  # $RECAPTURE_RULES_DIR -> str(default_root()) (perf: asked for every figure printed)
+
+
 def _root(root=None) -> str:
-    from .library import default_root
-    return str(root or default_root())
+    if root:
+        return str(root)
+    import os
+
+    from .library import ENV_RULES_DIR, default_root
+    env = os.environ.get(ENV_RULES_DIR)
+    text = _default_roots.get(env)
+    if text is None:
+        text = _default_roots[env] = str(default_root())
+    return text
 
 
 def label(name: str, root=None) -> str:

@@ -29,9 +29,31 @@ class TemplateError(ValueError):
     pass
 
 
+_parsed: dict = {}  # message text -> its parts (a tuple), or why it is refused (perf: one parse a text)
+
+
 def parse(text: str) -> list[tuple[str, str | None, str]]:
     """[(literal text, field name or None, format spec)]; raises TemplateError
     naming the first placeholder that is not allowed."""
+    key = text if type(text) is str else None
+    if key is not None:
+        got = _parsed.get(key)
+        if got is not None:
+            if type(got) is str:  # the reason it was refused
+                raise TemplateError(got)
+            return list(got)
+    try:
+        parts = _parse(text)
+    except TemplateError as e:
+        if key is not None and len(_parsed) < 4096:
+            _parsed[key] = str(e)
+        raise
+    if key is not None and len(_parsed) < 4096:
+        _parsed[key] = tuple(parts)
+    return parts
+
+
+def _parse(text: str) -> list[tuple[str, str | None, str]]:
     try:
         parts = list(string.Formatter().parse(str(text)))
     except ValueError as e:

@@ -58,6 +58,9 @@ class Workbook:
             self.warnings.append(text)
 
 
+_NOT_LINKED = object()
+
+
 class EntityScope(Scope):
     """Names a formula sees when a rule fires on `entity`; records every read."""
 
@@ -113,10 +116,29 @@ class EntityScope(Scope):
         """`base.attr`, as a compiled formula reads it: the name as `name` would give
         it (own values first, reads recorded), then its attribute (see Scope)."""
         local = self.local
-        if local is not None and base in local:
-            obj = local[base]
-            if not isinstance(obj, (list, dict)):
-                self.reads[base] = obj
+        if local is not None:  # no extra names: `name(base)` is own values, links, then the rest
+            if base in local:
+                obj = local[base]
+                if not isinstance(obj, (list, dict)):
+                    self.reads[base] = obj
+            else:
+                # perf: the commonest other bases (a link, `taxpayer`, `table`) without
+                # the chain of tests in `name`, in its order; the rest through it
+                link = self.entity.links.get(base, _NOT_LINKED)
+                if type(link) is str:
+                    obj = self.book.entities[link]
+                elif link is not _NOT_LINKED:
+                    obj = self.name(base)
+                elif base == "taxpayer":
+                    obj = self.book.entities["taxpayer"]
+                elif base == "table":
+                    table = self.book.tables.tables.get(attr)
+                    if table is None:
+                        raise FormulaError(f"no table {attr!r} for tax year {self.book.tax_year}")
+                    self.reads[f"table:{attr}"] = table.file
+                    return table.values
+                else:
+                    obj = self.name(base)
         else:
             obj = self.name(base)
         if isinstance(obj, (int, float)):
