@@ -119,7 +119,7 @@ def _dec(d: dict):
         if k == "$t":
             return tuple(v)
         if k == "$f":
-            return float(v)
+            return float(v)  # float ok: a value that was a float when cached comes back one
     return d
 
 

@@ -60,7 +60,7 @@ def parse(specs, base: Limits | None = None) -> Limits:
         if not sep or name not in NAMES:
             raise LimitError(f"{spec!r}: a limit is NAME=NUMBER, NAME one of {', '.join(NAMES)}")
         try:
-            number = float(value) if name == "seconds" else int(value.replace("_", ""))
+            number = float(value) if name == "seconds" else int(value.replace("_", ""))  # float ok: a time limit
         except ValueError:
             raise LimitError(f"{spec!r}: {value.strip()!r} is not a number") from None
         if not number > 0:

@@ -306,13 +306,13 @@ class _Field:
         self.other = []              # tests on mismatched types: never true
 
     def add(self, op, value):
-        v = float(value) if isinstance(value, Decimal) else value
+        v = float(value) if isinstance(value, Decimal) else value  # float ok: compares a condition's constants, no money
         if op == "exists":
             self.exists = value if self.exists is None else (self.exists if self.exists == value else "never")
         elif op == "eq":
             self._allow({v})
         elif op == "in":
-            self._allow({float(x) if isinstance(x, Decimal) else x for x in value})
+            self._allow({float(x) if isinstance(x, Decimal) else x for x in value})  # float ok: as above
         elif op == "neq":
             self.excluded.add(v)
         elif op in ("gt", "gte"):

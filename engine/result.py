@@ -133,7 +133,7 @@ def _plain(o):
     if isinstance(o, Decimal):
         if o == o.to_integral() and abs(o) < 10 ** 15:
             return int(o)
-        return float(o)
+        return float(o)  # float ok: this helper is documented as lossy, for the json module only
     if isinstance(o, dict):
         return {str(k): _plain(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
