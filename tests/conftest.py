@@ -5,6 +5,10 @@ from pathlib import Path
 
 import pytest
 
+# property tests run PROPERTY_SCALE times their usual number of examples (default 1):
+# `PROPERTY_SCALE=50 python -m pytest tests/test_invariants.py tests/test_tax.py` searches deeper
+PROPERTY_SCALE = max(1, int(__import__("os").environ.get("PROPERTY_SCALE", "1") or 1))
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"  # the project's own example fact files
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import assert_components_add_up
+from conftest import PROPERTY_SCALE, assert_components_add_up
 from recapture.evaluate import Unsupported
 from recapture.facts import FactErrors, parse_facts
 from recapture.result import to_json
@@ -51,7 +51,7 @@ def fact_sets(draw):
                             "current_year_net": draw(st.integers(-30_000, 30_000))}]}
 
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=60 * PROPERTY_SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -88,7 +88,7 @@ def test_a_larger_sale_price_never_lowers_the_gain(data, extra):
             assert b["realized_gain"] >= a["realized_gain"]
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15 * PROPERTY_SCALE, deadline=None)
 @given(fact_sets())
 def test_the_same_input_gives_the_same_bytes(data):
     try:

@@ -42,6 +42,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import PROPERTY_SCALE
 from recapture.facts import parse_facts
 from recapture.library import Library
 from recapture.tax import evaluate_return
@@ -613,7 +614,7 @@ def test_real_estate_professional_pays_no_niit_on_the_rental_gain(rep, other_nii
 
 
 # -- properties --------------------------------------------------------------------------
-FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=30 * PROPERTY_SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 YEARS = list(range(2018, 2027))
 
 
