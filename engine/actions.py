@@ -342,8 +342,9 @@ def _bound_compute(rule):
     warns = [(compile_formula(w["when"]), w["message"]) for w in params.get("warn") or []]
     emit = params.get("emit")
     texts = [spec["value"] if isinstance(spec, dict) else spec for spec in (params.get("set") or {}).values()]
-    if not any(computes(t) for t in texts + [w["when"] for w in params.get("warn") or []]):
-        return _bound_plain(rule, sets, warns, emit)
+    # formulas that only name, compare and choose values do no arithmetic: no decimal
+    # context to set for them (their result could not differ)
+    arithmetic = any(computes(t) for t in texts + [w["when"] for w in params.get("warn") or []])
     rid, citation, file, version = rule["id"], rule["citation"], rule["file"], rule["version"]
 
     def run(ctx, fact, closure):
@@ -351,9 +352,10 @@ def _bound_compute(rule):
         entity = book.entities[fact.get("of", fact["id"])]  # _entity(), inlined
         f = Firing(ctx, rule, entity)
         values, done, lines = entity.values, f.sets, f.lines  # Firing.set, inlined (its names are these)
-        base, dec = _context40(ctx)
         try:
-            setcontext(dec)  # what `evaluate` sets for each formula; nothing else here computes
+            if arithmetic:
+                base, dec = _context40(ctx)
+                setcontext(dec)  # what `evaluate` sets for each formula; nothing else here computes
             try:
                 for name, fn, line in sets:
                     value = fn(f)
@@ -365,7 +367,8 @@ def _bound_compute(rule):
                     if when(f):
                         book.warn(render_message(message, entity.values, entity.id))
             finally:
-                setcontext(base)
+                if arithmetic:
+                    setcontext(base)
             if emit:
                 _emit(f, emit, closure)
         finally:  # f.record(), inlined
@@ -392,31 +395,6 @@ def _context40(ctx):
         except AttributeError:
             pass
     return made
-
-
-def _bound_plain(rule, sets, warns, emit):
-    """A compute rule whose formulas only name, compare and choose values: no
-    arithmetic, so no decimal context to set (its result could not differ)."""
-    def run(ctx, fact, closure):
-        entity = ctx.book.entities[fact.get("of", fact["id"])]  # _entity(), inlined
-        f = Firing(ctx, rule, entity)
-        scope = f
-        values, done, lines = entity.values, f.sets, f.lines
-        try:
-            for name, fn, line in sets:
-                value = fn(scope)
-                values[name] = value
-                done[name] = value
-                if line:
-                    lines[name] = line
-            for when, message in warns:
-                if when(scope):
-                    ctx.book.warn(render_message(message, entity.values, entity.id))
-            if emit:
-                _emit(f, emit, closure)
-        finally:
-            f.record()
-    return run
 
 
 # -- what each action may set (perf: the baseline's dependency analysis) -------
