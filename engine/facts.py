@@ -156,23 +156,17 @@ def _structure_ok(data, max_depth: int, max_chars: int, max_items: int) -> bool:
             return False
         depth += 1
         if isinstance(node, dict):
-            for k, v in node.items():
+            for k in node:
                 if isinstance(k, str) and (len(k) > max_chars or (not k.isascii() and surrogate(k))):
                     return False
-                t = type(v)
-                if t is str or (t is not dict and t is not list and isinstance(v, str)):
-                    if len(v) > max_chars or (not v.isascii() and surrogate(v)):
-                        return False
-                elif t is dict or t is list or isinstance(v, (dict, list)):
-                    push((v, depth))
-        else:
-            for v in node:
-                t = type(v)
-                if t is str or (t is not dict and t is not list and isinstance(v, str)):
-                    if len(v) > max_chars or (not v.isascii() and surrogate(v)):
-                        return False
-                elif t is dict or t is list or isinstance(v, (dict, list)):
-                    push((v, depth))
+            node = node.values()
+        for v in node:
+            t = type(v)
+            if t is str or (t is not dict and t is not list and isinstance(v, str)):
+                if len(v) > max_chars or (not v.isascii() and surrogate(v)):
+                    return False
+            elif t is dict or t is list or isinstance(v, (dict, list)):
+                push((v, depth))
     return True
 
 
