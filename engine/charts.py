@@ -9,7 +9,7 @@ ZERO = Decimal(0)
 
 
 def _f(v) -> float:
-    return float(v or 0)
+    return float(v or 0)  # float ok: a chart's coordinates, never a figure shown as money
 
 
 def _money(v) -> str:

@@ -160,17 +160,17 @@ except ImportError:  # pragma: no cover - exercised by the no-orjson CI line
 def _float_text(f: float) -> str:
     if f != f:
         return "NaN"
-    if f in (float("inf"), float("-inf")):
+    if f in (float("inf"), float("-inf")):  # float ok: the JSON text of a non-finite number
         return "Infinity" if f > 0 else "-Infinity"
     return float.__repr__(f)
 
 
 def _decimal_text_slow(o: Decimal) -> str:
     if not o.is_finite():
-        return _float_text(float(o))  # NaN and Infinity as json.dumps writes them
+        return _float_text(float(o))  # float ok: NaN and Infinity as json.dumps writes them
     if o == o.to_integral_value():
         return str(int(o))  # a whole number, at any size
-    r = _float_text(float(o))
+    r = _float_text(float(o))  # float ok: kept only when its text is exactly the Decimal
     if Decimal(r) == o:  # the float's shortest text is exact: keep it (e.g. 2.5e-07)
         return r
     text = format(o, "f")  # exact, without an exponent
