@@ -1,6 +1,6 @@
 """The batch benchmark of issue 10. Prints figures; asserts nothing.
 
-    python benchmarks/batch.py [--n 10000] [--workers 1,2] [--seed S] [--latency 2000] [--no-startup]
+    python benchmarks/batch.py [--n 10000] [--workers 1,2] [--dask 1,2] [--seed S] [--latency 2000] [--no-startup]
 
 1. Generates N varied, seeded synthetic fact sets (benchmarks/factgen.py: all
    nine tax years, 1-3 properties, every asset class and disposition type) into
@@ -185,11 +185,11 @@ def startup(python, tmp):
     return statistics.median(cold), statistics.median(warm)
 
 
-def dask_run(args, src, tmp, env):
+def dask_run(args, src, tmp, env, n_workers):
     """`recapture batch --scheduler` against a LocalCluster of worker processes started here
     (its start-up not counted: a firm's cluster is already running)."""
     from dask.distributed import LocalCluster
-    with LocalCluster(n_workers=args.dask, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       env={"RECAPTURE_CACHE": env["RECAPTURE_CACHE"]}) as cluster:
         out = tmp / "results-dask.jsonl"
         cmd = [args.python, "-m", "recapture.cli", "batch", str(src), "--output", str(out),
@@ -198,8 +198,8 @@ def dask_run(args, src, tmp, env):
         with open(out, "rb") as fh:
             n_out = sum(1 for _ in fh)
     rate = args.n / wall
-    print(f"batch --scheduler (Dask LocalCluster, {args.dask} worker processes): {wall:.1f} s -> {rate:,.0f} fact sets/s "
-          f"({rate / args.dask:,.0f} per worker); client peak RSS {_mb(peak)}; {n_out:,} lines")
+    print(f"batch --scheduler (Dask LocalCluster, {n_workers} worker processes): {wall:.1f} s -> {rate:,.0f} fact sets/s "
+          f"({rate / n_workers:,.0f} per worker); client peak RSS {_mb(peak)}; {n_out:,} lines")
     return rate
 
 
@@ -212,10 +212,13 @@ def main(argv=None):
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--keep", metavar="DIR", help="keep the input and output files in DIR")
-    ap.add_argument("--dask", type=int, default=0, metavar="W",
-                    help="also run `recapture batch --scheduler` on a local Dask cluster of W worker processes")
+    ap.add_argument("--dask", default="", metavar="W[,W]",
+                    help="also run `recapture batch --scheduler` on a local Dask cluster of W worker processes "
+                         "(a list: one cluster each; 1 compares a Dask worker with a local one, with a core "
+                         "left for the scheduler and the client)")
     args = ap.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",") if w]
+    dask_workers = [int(w) for w in args.dask.split(",") if w]
     print(f"recapture batch benchmark — {dt.date.today().isoformat()} — {machine()}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"calibration: {calibration():.1f} ms for a fixed Python loop; load average {load:.2f}")
@@ -256,14 +259,14 @@ def main(argv=None):
               f"CPU {cpu:.1f} s ({args.n / cpu:,.0f} fact sets per CPU-second); "
               f"peak RSS {_mb(peak)} (largest process), {_mb(tree)} (all processes); {n_out:,} lines; "
               f"{stderr.strip().splitlines()[-1] if stderr.strip() else ''}")
-    if args.dask:
-        rates["dask"] = dask_run(args, src, tmp, env)
+    for w in dask_workers:
+        rates[("dask", w)] = dask_run(args, src, tmp, env, w)
     if 1 in rates and len(rates) > 1:
         for w in workers:
             if w != 1:
                 print(f"{w} workers / 1: {rates[w] / rates[1]:.2f}x")
-        if "dask" in rates:
-            print(f"dask {args.dask} workers / 1 local worker: {rates['dask'] / rates[1]:.2f}x")
+        for w in dask_workers:
+            print(f"dask, per worker of {w} / 1 local worker: {rates[('dask', w)] / w / rates[1]:.2f}x")
 
     schema = ROOT / "schemas" / "facts.schema.json"
     floor_wall, *_ = run_measured([args.python, "-c", FLOOR, str(src), str(schema)], sample=False)

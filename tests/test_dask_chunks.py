@@ -83,7 +83,21 @@ def test_tasks_of_several_inputs_give_the_local_lines_in_order(fake_dask, tmp_pa
     assert remote == local
     assert [s for s, _, _ in remote] == list(range(20))
     assert remote[11][2][0] == "error" and b"missing.yaml" in remote[11][2][1]
-    assert max(fake_dask.tasks) == batch.DASK_CHUNK and sum(fake_dask.tasks) == 19
+    assert max(fake_dask.tasks) == batch.DASK_FIRST_CHUNK and sum(fake_dask.tasks) == 19
+
+
+def test_after_the_first_window_the_tasks_are_larger(fake_dask, tmp_path):
+    # the fake cluster has 2 threads: a window of max(4, 3 x 2) = 6 tasks of 8 first,
+    # then tasks of 32: inputs 0-47 in six tasks, then 48-79 and 80-99
+    good = (EXAMPLES / "quick-flip.yaml").read_text(encoding="utf-8")
+    paths = []
+    for i in range(100):
+        p = tmp_path / f"in{i:03d}.yaml"
+        p.write_text(good, encoding="utf-8")
+        paths.append(str(p))
+    remote = _lines(paths, scheduler="tcp://fake:1")
+    assert [s for s, _, _ in remote] == list(range(100))
+    assert fake_dask.tasks == [8] * 6 + [batch.DASK_CHUNK, 100 - 48 - batch.DASK_CHUNK]
 
 
 def test_a_lost_task_is_sent_again_one_input_per_task(fake_dask, tmp_path):
