@@ -359,6 +359,19 @@ class _Worker:
         self.inflight = collections.deque()  # (seq, item), oldest first: the oldest is being evaluated
         self.started = None                  # when the oldest in flight began
         self.ready = False
+        self._readable = None
+        try:  # perf: `conn.poll()` makes and registers a selector at every call; one poll object instead
+            import select
+            self._readable = select.poll()
+            self._readable.register(self.conn.fileno(), select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR)
+        except (ImportError, AttributeError, OSError):
+            self._readable = None
+
+    def has_data(self) -> bool:
+        """Whether a message (or the end of the pipe) can be read now: `conn.poll()`."""
+        if self._readable is None:
+            return self.conn.poll()
+        return bool(self._readable.poll(0))
 
     def send(self, seq, item):
         self.conn.send((seq, item))  # raises if the worker is gone: then it never had the item
@@ -512,7 +525,7 @@ class Pool:
         """Read what worker `w` sent; if it died, account for what it held."""
         while True:
             try:
-                if not w.conn.poll():
+                if not w.has_data():
                     break
                 msg = w.conn.recv()
             except (EOFError, OSError):
