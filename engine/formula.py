@@ -492,18 +492,44 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         func = FUNCTIONS[fname]
         args = [_compile(a) for a in node.args]
         if func in (_min, _max) and len(args) == 2:  # min(a, b) / max(a, b): no list, no unpacking
-            pick = min if func is _min else max
             first, second = args
+            # what the builtins do for two items: max keeps a unless b > a, min unless b < a
+            # (the same comparison, operands in the same order, so the same errors)
+            if func is _max:
+                def call2(scope):
+                    a, b = first(scope), second(scope)
+                    try:
+                        v = b if b > a else a
+                    except Exception as e:
+                        raise FormulaError(f"{fname}(): {e}") from None
+                    return v if type(v) is Decimal else _num(v)
+            else:
+                def call2(scope):
+                    a, b = first(scope), second(scope)
+                    try:
+                        v = b if b < a else a
+                    except Exception as e:
+                        raise FormulaError(f"{fname}(): {e}") from None
+                    return v if type(v) is Decimal else _num(v)
+            return call2
+        if func is _sum and len(args) == 1:
+            (only,) = args
 
-            def call2(scope):
-                a, b = first(scope), second(scope)
+            def sum1(scope):  # sum(list): _sum's additions, without the argument tuple
+                v = only(scope)
                 try:
-                    return _num(pick((a, b)))
+                    if type(v) is list:
+                        total = Decimal(0)
+                        for x in v:
+                            if x is not None:
+                                total += x if type(x) is Decimal else Decimal(x)
+                        return total
+                    return _num(_sum(v))
                 except FormulaError:
                     raise
                 except Exception as e:
                     raise FormulaError(f"{fname}(): {e}") from None
-            return call2
+            return sum1
         if len(args) == 1:
             (only,) = args
 

@@ -127,6 +127,20 @@ class EntityScope(Scope):
                 link = self.entity.links.get(base, _NOT_LINKED)
                 if type(link) is str:
                     obj = self.book.entities[link]
+                elif type(link) is list:
+                    # a list of linked entities (`units.x`): the attribute of each, as
+                    # `attribute` reads it (errors and reads in the same order)
+                    entities, reads, me = self.book.entities, self.reads, self.entity
+                    out = []
+                    for o in [entities[i] for i in link]:
+                        values = o.values
+                        if attr not in values:
+                            raise FormulaError(f"{o.kind} {o.id!r} has no value {attr!r} (yet)")
+                        value = values[attr]
+                        if not isinstance(value, (list, dict)):
+                            reads[f"{o.id}.{attr}" if o is not me else attr] = value
+                        out.append(value)
+                    return out
                 elif link is not _NOT_LINKED:
                     obj = self.name(base)
                 elif base == "taxpayer":

@@ -27,7 +27,7 @@ VALUES = {
     "a": Decimal("10.5"), "b": Decimal(3), "zero": Decimal(0), "n": 7, "f": 0.1, "t": True, "s": "2024-03-31",
     "d": {"x": Decimal(1), "2024": Decimal(5), 7: "seven"}, "xs": [Decimal(1), Decimal(2), None, Decimal(4)],
     "brackets": [{"over": 0, "rate": Decimal("0.1")}, {"over": 100, "rate": Decimal("0.2")}], "none": None,
-    "periods": [{"from": "2020-01-01", "to": "2021-06-30"}],
+    "periods": [{"from": "2020-01-01", "to": "2021-06-30"}], "nan": Decimal("NaN"),
 }
 
 FORMULAS = [
@@ -41,6 +41,9 @@ FORMULAS = [
     "days_within(periods, '2021-01-01', '2022-01-01')", "year('not a date')", "text(a)", "any([false, t])",
     "all([t, zero])", "s > '2024-01-01'", "a in xs", "b not in xs", "missing", "a.b", "open('x')",
     "__import__('os')", "lambda: 1", "a % b", "d._x", "a ** 2", "1 +", "[x for x in xs]", "{'k': 1}",
+    # min/max of two and sum of one list have their own closures: the builtins' results and errors
+    "max(a, none)", "min(none, a)", "max(s, a)", "min(b, b)", "max(n, f)", "min(f, n)", "max(t, b)",
+    "min(a, nan)", "max(nan, a)", "sum(a)", "sum([a, none, n, f])", "sum(xs[0])", "sum(s)", "sum([s])",
 ]
 
 
@@ -94,7 +97,9 @@ def _entity_outcome(fn, text, extra):
     book = Workbook(Law(), 2025)
     book.add(Entity("taxpayer", "taxpayer", {"filing_status": "single", "income": Decimal(7)}))
     e = book.add(Entity("unit:u", "unit", {"a": Decimal("10.5"), "b": 3, "s": "x", "xs": [Decimal(1)], "d": {"k": 1},
-                                          "none": None, "flag": True, "f": 0.25}, {"property": "property:p"}))
+                                          "none": None, "flag": True, "f": 0.25},
+                          {"property": "property:p", "units": ["unit:u", "unit:v"], "none_linked": []}))
+    book.add(Entity("unit:v", "unit", {"a": Decimal("0.25"), "b": None, "xs": [Decimal(2)]}))
     book.add(Entity("property:p", "property", {"gain": Decimal(5)}))
     scope = EntityScope(book, e, extra)
     try:
@@ -110,6 +115,8 @@ def _entity_outcome(fn, text, extra):
                                   "min(a, b) + max(b, a)", "sum(xs)", "count(xs)", "min(xs, 1)", "round_cents(a / b)",
                                   "a - b - b + a", "tax_year", "units", "property.nothing", "a.b", "b.x",
                                   "xs.y", "d.nope", "table.x", "taxpayer.income + taxpayer.income", "none.x",
-                                  "s.upper", "extra_only.x"])
+                                  "s.upper", "extra_only.x", "sum(units.a)", "units.a", "units.b", "sum(units.b)",
+                                  "units.s", "units.xs", "sum(units.xs)", "none_linked.a", "sum(none_linked.a)",
+                                  "units.a[1] + a"])
 def test_compiled_reads_of_an_entity_are_the_interpreters(text, extra):
     assert _entity_outcome(evaluate, text, extra) == _entity_outcome(interpret, text, extra)
