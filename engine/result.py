@@ -218,7 +218,22 @@ class _Fragments(dict):
 
 
 _fragments = _Fragments()
-_fragment = _fragments.__getitem__
+_by_text: dict = {}
+
+
+def _fragment(o, _Decimal=Decimal, _get=_by_text.get):
+    """orjson's `default`: a Decimal's Fragment, found by its str() (perf: hashing a
+    Decimal made by arithmetic costs 0.5-0.7 us the first time; its str() 0.1 us).
+    The text written depends only on the value, as with `_fragments`."""
+    if type(o) is _Decimal:
+        s = o.__str__()
+        frag = _get(s)
+        if frag is None:
+            if len(_by_text) > 20_000:
+                _by_text.clear()
+            frag = _by_text[s] = _orjson.Fragment(decimal_text(o))
+        return frag
+    return _fragments[o]
 
 
 _encode_str = json.encoder.encode_basestring  # the C encoder json.dumps uses with ensure_ascii=False
