@@ -200,32 +200,17 @@ def decimal_text(o: Decimal) -> str:
     return whole + "." + frac
 
 
-class _Fragments(dict):
-    """Decimal -> its orjson Fragment: the text depends only on the value, and values
-    repeat. orjson calls `_fragment` (this dict's own C `__getitem__`) for every
-    object it cannot write itself; a value seen before costs one C dict lookup, no
-    Python call; `__missing__` makes the others. A signalling NaN cannot be hashed
-    (TypeError: then the pure writer writes the line), and anything but a Decimal
-    is refused as json.dumps refuses it."""
-
-    def __missing__(self, o):
-        if not isinstance(o, Decimal):
-            raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
-        if len(self) > 20_000:
-            self.clear()
-        frag = self[o] = _orjson.Fragment(decimal_text(o))
-        return frag
-
-
-_fragments = _Fragments()
-_by_text: dict = {}
+_by_text: dict = {}  # a Decimal's str() -> the orjson Fragment of its number text
 
 
 def _fragment(o, _Decimal=Decimal, _get=_by_text.get):
-    """orjson's `default`: a Decimal's Fragment, found by its str() (perf: hashing a
-    Decimal made by arithmetic costs 0.5-0.7 us the first time; its str() 0.1 us).
-    The text written depends only on the value, as with `_fragments`."""
-    if type(o) is _Decimal:
+    """orjson's `default`, called for every object it cannot write itself: a Decimal's
+    number text as a Fragment, found by the Decimal's str() (perf: hashing a Decimal
+    made by arithmetic costs 0.5-0.7 us the first time, its str() 0.1 us; equal values
+    of different str() get the same text). A signalling NaN has no text (ValueError:
+    then the pure writer writes the line), and anything but a Decimal is refused as
+    json.dumps refuses it."""
+    if isinstance(o, _Decimal):
         s = o.__str__()
         frag = _get(s)
         if frag is None:
@@ -233,7 +218,7 @@ def _fragment(o, _Decimal=Decimal, _get=_by_text.get):
                 _by_text.clear()
             frag = _by_text[s] = _orjson.Fragment(decimal_text(o))
         return frag
-    return _fragments[o]
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
 _encode_str = json.encoder.encode_basestring  # the C encoder json.dumps uses with ensure_ascii=False
