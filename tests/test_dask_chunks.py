@@ -59,14 +59,15 @@ def fake_dask(monkeypatch):
     _Client.lose = "\0"
 
 
-def _inputs(tmp_path):
+def _inputs(tmp_path, n=20, missing=11):
     good = (EXAMPLES / "quick-flip.yaml").read_text(encoding="utf-8")
     paths = []
-    for i in range(20):
+    for i in range(n):
         p = tmp_path / f"in{i:02d}.yaml"
         p.write_text(good, encoding="utf-8")
         paths.append(str(p))
-    paths[11] = str(tmp_path / "missing.yaml")  # cannot be read: a fault known before any task
+    if missing is not None:
+        paths[missing] = str(tmp_path / "missing.yaml")  # cannot be read: a fault known before any task
     return paths
 
 
@@ -89,12 +90,7 @@ def test_tasks_of_several_inputs_give_the_local_lines_in_order(fake_dask, tmp_pa
 def test_after_the_first_window_the_tasks_are_larger(fake_dask, tmp_path):
     # the fake cluster has 2 threads: a window of max(4, 3 x 2) = 6 tasks of 8 first,
     # then tasks of 32: inputs 0-47 in six tasks, then 48-79 and 80-99
-    good = (EXAMPLES / "quick-flip.yaml").read_text(encoding="utf-8")
-    paths = []
-    for i in range(100):
-        p = tmp_path / f"in{i:03d}.yaml"
-        p.write_text(good, encoding="utf-8")
-        paths.append(str(p))
+    paths = _inputs(tmp_path, n=100, missing=None)
     remote = _lines(paths, scheduler="tcp://fake:1")
     assert [s for s, _, _ in remote] == list(range(100))
     assert fake_dask.tasks == [8] * 6 + [batch.DASK_CHUNK, 100 - 48 - batch.DASK_CHUNK]
