@@ -151,10 +151,11 @@ def depreciate_from_percentage_table(ctx, rule, fact, closure):
         no_deduction = bool(f.eval(p["no_deduction_when"])) if p.get("no_deduction_when") else False
         for y in range(first_year, last_year + 1):
             n = y - first_year + 1
-            row = rows.get(n, rows.get(str(n)))
+            row = rows[n] if n in rows else rows.get(str(n))
             if row is None or basis <= 0 or no_deduction:
                 break
-            amount = basis * Decimal(str(row[column])) / 100
+            rate = row[column]
+            amount = basis * (rate if type(rate) is Decimal else Decimal(str(rate))) / 100
             if disposed and y == last_year:
                 recovery_year = n
                 in_service = _period_of(disposed, conv) - 1 + fraction

@@ -40,9 +40,11 @@ def _tax_on(amount, brackets):
     """Tax on `amount` by a bracket list [{over, rate}, ...], exactly (no table steps)."""
     amount = Decimal(amount)
     tax = Decimal(0)
+    n = len(brackets)
+    hi = None
     for i, b in enumerate(brackets):
-        lo = Decimal(b["over"])
-        hi = Decimal(brackets[i + 1]["over"]) if i + 1 < len(brackets) else None
+        lo = Decimal(b["over"]) if i == 0 else hi  # each bound converted once (hi: brackets[i]["over"])
+        hi = Decimal(brackets[i + 1]["over"]) if i + 1 < n else None
         if amount <= lo:
             break
         top = amount if hi is None else min(amount, hi)
@@ -399,6 +401,8 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
 
         def subscript(scope):
             obj, key = obj_f(scope), key_f(scope)
+            if type(obj) is dict and type(key) is str and key in obj:  # the first key tried below, found
+                return _num(obj[key])
             if isinstance(obj, dict):
                 for k in (key, str(key), int(key) if isinstance(key, Decimal) and key == key.to_integral() else None):
                     if k is not None and k in obj:

@@ -120,3 +120,16 @@ def _entity_outcome(fn, text, extra):
                                   "units.a[1] + a"])
 def test_compiled_reads_of_an_entity_are_the_interpreters(text, extra):
     assert _entity_outcome(evaluate, text, extra) == _entity_outcome(interpret, text, extra)
+
+
+def test_tax_on_adds_each_bracket_up_to_the_amount():
+    # 10% to 100, 20% to 250, 30% above: at 300, 100 x 0.1 + 150 x 0.2 + 50 x 0.3 = 10 + 30 + 15 = 55
+    from recapture.formula import _tax_on
+    brackets = [{"over": 0, "rate": Decimal("0.1")}, {"over": 100, "rate": Decimal("0.2")},
+                {"over": Decimal(250), "rate": Decimal("0.3")}]
+    assert _tax_on(300, brackets) == Decimal(55)
+    assert _tax_on(250, brackets) == Decimal(40)       # 10 + 150 x 0.2
+    assert _tax_on(Decimal("100.01"), brackets) == Decimal("10.002")
+    assert _tax_on(0, brackets) == 0 and _tax_on(-5, brackets) == 0
+    assert _tax_on(7, []) == 0
+    assert _tax_on(7, [{"over": 5, "rate": Decimal("0.5")}]) == Decimal(1)
