@@ -233,7 +233,9 @@ def _count(value) -> int:
 def _fill(target: dict, defaults: dict):
     for k, v in defaults.items():
         if k not in target:
-            target[k] = copy.deepcopy(v) if isinstance(v, (dict, list)) else v
+            if isinstance(v, (dict, list)):  # a copy of its own (an empty one, the commonest, made directly)
+                v = (type(v)() if not v else copy.deepcopy(v))
+            target[k] = v
 
 
 def schema_errors(data, name):
@@ -408,13 +410,16 @@ def input_warnings(facts: dict) -> list[str]:
     return out
 
 
-def parse_facts(data, name: str, limits: Limits | None = None) -> dict:
+def parse_facts(data, name: str, limits: Limits | None = None, fresh_json: bool = False) -> dict:
+    """`fresh_json`: `data` was just parsed from JSON text and nothing else holds it (its
+    keys are text already, and it may be normalised in place without a copy)."""
     if not isinstance(data, dict):
         raise InputError(name, None, "a fact file is a mapping (JSON object) at the top level")
     errors = structure_errors(data, name, limits)
     if errors:
         raise FactErrors(errors)
-    data = _stringify_keys(data)  # a fresh copy of every mapping and list: normalised in place below
+    if not fresh_json:
+        data = _stringify_keys(data)  # a fresh copy of every mapping and list: normalised in place below
     errors = schema_errors(data, name)
     check, year = TAX_YEAR_CHECK.get(), data.get("tax_year")
     if (check and isinstance(year, int) and not isinstance(year, bool) and check(year)
@@ -435,7 +440,7 @@ def load_facts_bytes(raw: bytes, name: str, as_json: bool | None = None, limits:
     """A fact set from bytes (a .jsonl line: as_json=True; standard input: by its first character)."""
     from .yamlio import decode, parse_document
     data, _ = parse_document(decode(raw, name), name, limits, as_json)
-    return parse_facts(data, name, limits)
+    return parse_facts(data, name, limits, fresh_json=as_json is True)
 
 
 def load_facts_text(text: str, name: str, as_json: bool = True, limits: Limits | None = None) -> dict:
