@@ -1,6 +1,6 @@
 """The batch benchmark of issue 10. Prints figures; asserts nothing.
 
-    python benchmarks/batch.py [--n 10000] [--workers 1,2] [--dask 1,2] [--seed S] [--latency 2000] [--no-startup]
+    python benchmarks/batch.py [--n 10000] [--workers 1,2] [--dask 1,2] [--repeat R] [--seed S] [--latency 2000] [--no-startup]
 
 1. Generates N varied, seeded synthetic fact sets (benchmarks/factgen.py: all
    nine tax years, 1-3 properties, every asset class and disposition type) into
@@ -219,6 +219,8 @@ def main(argv=None):
     ap.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--keep", metavar="DIR", help="keep the input and output files in DIR")
+    ap.add_argument("--repeat", type=int, default=1, metavar="R",
+                    help="run each batch configuration R times, taking turns, and report medians")
     ap.add_argument("--dask", default="", metavar="W[,W]",
                     help="also run `recapture batch --scheduler` on a local Dask cluster of W worker processes "
                          "(a list: one cluster each; 1 compares a Dask worker with a local one, with a core "
@@ -244,7 +246,6 @@ def main(argv=None):
     print(f"inputs: {args.n:,} fact sets (seed {args.seed}), {src.stat().st_size / 1e6:.1f} MB, "
           f"generated in {time.perf_counter() - t0:.1f} s")
 
-    rates = {}
     env = dict(os.environ, RECAPTURE_CACHE=str(tmp / "batch-cache"))
     # the law cache warmed first (one fact set of each tax year): the runs below measure a
     # firm's steady state; what a cold cache costs is the start-up figure at the end
@@ -255,19 +256,31 @@ def main(argv=None):
     warm.write_text("".join(x + "\n" for x in by_year.values()), encoding="utf-8")
     run_measured([args.python, "-m", "recapture.cli", "batch", str(warm), "--output", str(tmp / "warm.jsonl")],
                  env=env, sample=False)
-    for w in workers:
-        out = tmp / f"results-{w}.jsonl"
-        cmd = [args.python, "-m", "recapture.cli", "batch", str(src), "--output", str(out), "--workers", str(w)]
-        wall, peak, tree, _, stderr, cpu = run_measured(cmd, env=env)
-        with open(out, "rb") as fh:
-            n_out = sum(1 for _ in fh)
-        rates[w] = args.n / wall
-        print(f"batch --workers {w}: {wall:.1f} s -> {rates[w]:,.0f} fact sets/s ({rates[w] / w:,.0f} per worker), "
-              f"CPU {cpu:.1f} s ({args.n / cpu:,.0f} fact sets per CPU-second); "
-              f"peak RSS {_mb(peak)} (largest process), {_mb(tree)} (all processes); {n_out:,} lines; "
-              f"{stderr.strip().splitlines()[-1] if stderr.strip() else ''}")
-    for w in dask_workers:
-        rates[("dask", w)] = dask_run(args, src, tmp, env, w)
+    # Each configuration runs `--repeat` times, the configurations taking turns, and the
+    # rates are medians: on a machine whose speed drifts from minute to minute a ratio
+    # of two runs made minutes apart measures the drift as much as the engine.
+    runs = {}
+    for r in range(args.repeat):
+        for w in workers:
+            out = tmp / f"results-{w}.jsonl"
+            cmd = [args.python, "-m", "recapture.cli", "batch", str(src), "--output", str(out), "--workers", str(w)]
+            wall, peak, tree, _, stderr, cpu = run_measured(cmd, env=env)
+            with open(out, "rb") as fh:
+                n_out = sum(1 for _ in fh)
+            rate = args.n / wall
+            runs.setdefault(w, []).append(rate)
+            print(f"batch --workers {w}: {wall:.1f} s -> {rate:,.0f} fact sets/s ({rate / w:,.0f} per worker), "
+                  f"CPU {cpu:.1f} s ({args.n / cpu:,.0f} fact sets per CPU-second); "
+                  f"peak RSS {_mb(peak)} (largest process), {_mb(tree)} (all processes); {n_out:,} lines; "
+                  f"{stderr.strip().splitlines()[-1] if stderr.strip() else ''}")
+        for w in dask_workers:
+            runs.setdefault(("dask", w), []).append(dask_run(args, src, tmp, env, w))
+    rates = {k: statistics.median(v) for k, v in runs.items()}
+    if args.repeat > 1:
+        for k, v in runs.items():
+            label = f"--workers {k}" if not isinstance(k, tuple) else f"--scheduler (Dask, {k[1]} workers)"
+            print(f"median of {len(v)}, batch {label}: {rates[k]:,.0f} fact sets/s "
+                  f"(runs: {', '.join(f'{x:,.0f}' for x in v)})")
     if 1 in rates and len(rates) > 1:
         for w in workers:
             if w != 1:
