@@ -25,17 +25,10 @@ _libraries: dict[str, object] = {}
 _lock = threading.Lock()
 
 
-_roots: dict = {}  # (rules_dir, $RECAPTURE_RULES_DIR) -> the folder's text, as computed below
-
-
 def library(rules_dir=None):
     """The law library of a rules folder (the shipped law by default), one per folder per process."""
-    from .library import ENV_RULES_DIR, Library, RulesError, default_root
-    memo = (rules_dir if rules_dir is None or isinstance(rules_dir, str) else os.fspath(rules_dir),
-            None if rules_dir else os.environ.get(ENV_RULES_DIR))
-    root = _roots.get(memo)  # perf: asked for every input of a batch
-    if root is None:
-        root = _roots[memo] = str(Path(rules_dir) if rules_dir else default_root())
+    from .library import Library, RulesError, root_text
+    root = root_text(rules_dir)
     with _lock:
         if root not in _libraries:
             from .rule_engine import require

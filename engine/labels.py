@@ -21,20 +21,9 @@ def _labels(root: str) -> dict:
     return (data or {}).get("values") or {}
 
 
-_default_roots: dict = {}  # $RECAPTURE_RULES_DIR -> str(default_root()) (perf: asked for every figure printed)
-
-
 def _root(root=None) -> str:
-    if root:
-        return str(root)
-    import os
-
-    from .library import ENV_RULES_DIR, default_root
-    env = os.environ.get(ENV_RULES_DIR)
-    text = _default_roots.get(env)
-    if text is None:
-        text = _default_roots[env] = str(default_root())
-    return text
+    from .library import root_text
+    return root_text(root)
 
 
 def label(name: str, root=None) -> str:

@@ -26,6 +26,20 @@ def default_root() -> Path:
     return Path(os.environ.get(ENV_RULES_DIR) or LAW_ROOT)
 
 
+_root_texts: dict = {}  # (rules_dir, $RECAPTURE_RULES_DIR) -> the folder's text
+
+
+def root_text(rules_dir=None) -> str:
+    """`str(Path(rules_dir))`, or `str(default_root())` without one, remembered per folder
+    and $RECAPTURE_RULES_DIR (perf: asked for every input of a batch and every figure printed)."""
+    memo = (rules_dir if rules_dir is None or isinstance(rules_dir, str) else os.fspath(rules_dir),
+            None if rules_dir else os.environ.get(ENV_RULES_DIR))
+    text = _root_texts.get(memo)
+    if text is None:
+        text = _root_texts[memo] = str(Path(rules_dir) if rules_dir else default_root())
+    return text
+
+
 class RulesError(Exception):
     """Faults in rule or table files: each `file:line: reason`."""
 
