@@ -31,6 +31,7 @@ import glob
 import json
 import math
 import os
+import select
 import signal
 import stat
 import sys
@@ -346,6 +347,23 @@ def _worker_main(conn, job: Job, batch_ends=()):
             return
 
 
+_POLL_EVENTS = (select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR) if hasattr(select, "poll") else 0
+
+
+def _poll_object(conn=None):
+    """A `select.poll` object (watching `conn` for data or its end when given); None
+    where there is no poll (Windows: multiprocessing's own waiting is used there)."""
+    if not hasattr(select, "poll"):
+        return None
+    poller = select.poll()
+    if conn is not None:
+        try:
+            poller.register(conn.fileno(), _POLL_EVENTS)
+        except (OSError, ValueError):
+            return None
+    return poller
+
+
 class _Worker:
     def __init__(self, mp, job, others=()):
         self.conn, child = mp.Pipe(duplex=True)
@@ -359,13 +377,8 @@ class _Worker:
         self.inflight = collections.deque()  # (seq, item), oldest first: the oldest is being evaluated
         self.started = None                  # when the oldest in flight began
         self.ready = False
-        self._readable = None
-        try:  # perf: `conn.poll()` makes and registers a selector at every call; one poll object instead
-            import select
-            self._readable = select.poll()
-            self._readable.register(self.conn.fileno(), select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR)
-        except (ImportError, AttributeError, OSError):
-            self._readable = None
+        # perf: `conn.poll()` makes and registers a selector at every call; one poll object instead
+        self._readable = _poll_object(self.conn)
 
     def has_data(self) -> bool:
         """Whether a message (or the end of the pipe) can be read now: `conn.poll()`."""
@@ -420,9 +433,7 @@ class Pool:
         self.mp = multiprocessing.get_context(_start_method(fork))
         self.workers: list[_Worker] = []
         self.deaths_in_a_row = 0
-        import select
-        self._poller = select.poll() if hasattr(select, "poll") else None
-        self._events = (select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR) if self._poller else 0
+        self._poller = _poll_object()
         self._polled: dict[int, object] = {}
 
     def __enter__(self):
@@ -512,7 +523,7 @@ class Pool:
             for fd in registered.keys() - by_fd.keys():
                 self._poller.unregister(fd)
             for fd in by_fd.keys() - registered.keys():
-                self._poller.register(fd, self._events)
+                self._poller.register(fd, _POLL_EVENTS)
         self._polled = by_fd
         ms = None if timeout is None else max(0, math.ceil(timeout * 1000))
         while True:
