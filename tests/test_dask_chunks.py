@@ -89,11 +89,22 @@ def test_tasks_of_several_inputs_give_the_local_lines_in_order(fake_dask, tmp_pa
 
 def test_after_the_first_window_the_tasks_are_larger(fake_dask, tmp_path):
     # the fake cluster has 2 threads: a window of max(4, 3 x 2) = 6 tasks of 8 first,
-    # then tasks of 32: inputs 0-47 in six tasks, then 48-79 and 80-99
+    # then 6 tasks of 16: inputs 0-47 in six tasks, then 48-63, 64-79, 80-95, 96-99
     paths = _inputs(tmp_path, n=100, missing=None)
     remote = _lines(paths, scheduler="tcp://fake:1")
     assert [s for s, _, _ in remote] == list(range(100))
-    assert fake_dask.tasks == [8] * 6 + [batch.DASK_CHUNK, 100 - 48 - batch.DASK_CHUNK]
+    assert fake_dask.tasks == [8] * 6 + [16, 16, 16, 4]
+
+
+def test_the_task_size_doubles_with_each_window_up_to_the_largest(fake_dask, monkeypatch):
+    # windows of 6 tasks (2 threads): 6 x 8 = 48, 6 x 16 = 96, 6 x 32 = 192, 6 x 64 = 384
+    # inputs (720 in all), then tasks of DASK_CHUNK = 128: 128 + 128 + 24 = 1,000
+    monkeypatch.setattr(batch, "run_items", lambda items, job: [("ok", item[0].encode()) for item in items])
+    items = [(f"l{i}", "line", b"{}") for i in range(1000)]
+    out = [e for e in batch._dask(iter(items), batch.Job(), "tcp://fake:1") if e is not None]
+    assert [(s, outcome[1]) for s, _, outcome in out] == [(i, f"l{i}".encode()) for i in range(1000)]
+    assert batch.DASK_CHUNK == 128
+    assert fake_dask.tasks == [8] * 6 + [16] * 6 + [32] * 6 + [64] * 6 + [128, 128, 24]
 
 
 def test_a_lost_task_is_sent_again_one_input_per_task(fake_dask, tmp_path):
