@@ -103,7 +103,9 @@ def run_measured(cmd, env=None, cwd=None, sample=True):
     done = threading.Event()
 
     def poll():
-        while not done.wait(0.05):
+        # every 0.25 s: a sample reads /proc/*/stat of every process, about 1 ms of CPU;
+        # every 0.05 s it took 1% of this 2-core machine from the batch being measured
+        while not done.wait(0.25):
             peak_tree[0] = max(peak_tree[0], _tree_rss(p.pid))
 
     t = threading.Thread(target=poll, daemon=True)
@@ -260,6 +262,7 @@ def main(argv=None):
     # rates are medians: on a machine whose speed drifts from minute to minute a ratio
     # of two runs made minutes apart measures the drift as much as the engine.
     runs = {}
+    busy = {}  # cores kept busy (CPU seconds of the batch and its workers / wall seconds), run by run
     for r in range(args.repeat):
         for w in workers:
             out = tmp / f"results-{w}.jsonl"
@@ -269,6 +272,7 @@ def main(argv=None):
                 n_out = sum(1 for _ in fh)
             rate = args.n / wall
             runs.setdefault(w, []).append(rate)
+            busy.setdefault(w, []).append(cpu / wall)
             print(f"batch --workers {w}: {wall:.1f} s -> {rate:,.0f} fact sets/s ({rate / w:,.0f} per worker), "
                   f"CPU {cpu:.1f} s ({args.n / cpu:,.0f} fact sets per CPU-second); "
                   f"peak RSS {_mb(peak)} (largest process), {_mb(tree)} (all processes); {n_out:,} lines; "
@@ -285,6 +289,14 @@ def main(argv=None):
         for w in workers:
             if w != 1:
                 print(f"{w} workers / 1: {rates[w] / rates[1]:.2f}x")
+                # The ratio of the cores each run kept busy, turn by turn: what the ratio
+                # of rates is when a fact set costs the same CPU in both runs. On a machine
+                # whose speed drifts, the CPU a fact set costs drifts with it, and this
+                # ratio holds steady where the ratio of rates does not.
+                pairs = [b / a for a, b in zip(busy[1], busy[w])]
+                print(f"{w} workers / 1 in cores kept busy (CPU / wall): {statistics.median(pairs):.2f}x "
+                      f"(turns: {', '.join(f'{x:.2f}' for x in pairs)}; 1 worker {statistics.median(busy[1]):.2f} "
+                      f"cores, {w} workers {statistics.median(busy[w]):.2f})")
         for w in dask_workers:
             print(f"dask, per worker of {w} / 1 local worker: {rates[('dask', w)] / w / rates[1]:.2f}x")
 
