@@ -590,6 +590,49 @@ def run_items(items, job: Job):
     return [run_item(item, job) for item in items]
 
 
+def law_identity(rules_dir=None) -> tuple:
+    """What a process would evaluate with: ("recapture", its version, the digest of its
+    rules folder), or ("fault", why it cannot load that folder). Run on every Dask
+    worker before a batch is sent there, and compared with the batch's own."""
+    from . import __version__, api
+    try:
+        return ("recapture", __version__, api.library(rules_dir).digest())
+    except RecaptureError as e:
+        return ("fault", one_line("; ".join(e.lines), 300))
+    except OSError as e:
+        from .library import root_text
+        return ("fault", one_line(f"{root_text(rules_dir)}: cannot read the rules folder: {e}", 300))
+
+
+def _check_cluster(client, job: Job, address: str):
+    """Refuse a cluster whose workers would not evaluate with the law and the engine
+    this batch has: a worker with another recapture or another rules folder (a
+    `--rules-dir` it does not have, an older copy of it, its own
+    $RECAPTURE_RULES_DIR) would give results of another law, and a worker that
+    cannot run recapture at all would turn every input into an error line."""
+    mine = law_identity(job.rules_dir)
+    if mine[0] != "recapture":
+        raise RecaptureError(EXIT_RULES, [mine[1]])
+    try:
+        theirs = client.run(law_identity, job.rules_dir)
+    except Exception as e:  # noqa: BLE001 - a worker without recapture, or another failure on the cluster
+        raise RecaptureError(EXIT_INPUT, [f"--scheduler {address}: the cluster's workers cannot run recapture "
+                                          f"({type(e).__name__}: {one_line(e, 200)}); install recapture "
+                                          f"{mine[1]} on every worker"]) from None
+    for worker, ident in sorted(theirs.items()):
+        if tuple(ident) == mine:
+            continue
+        if ident[0] != "recapture":
+            what = f"cannot load the rules folder: {ident[1]}"
+        elif ident[1] != mine[1]:
+            what = f"runs recapture {ident[1]}, this machine {mine[1]}"
+        else:
+            what = f"has other law (the digest of its rules folder is {ident[2]}, here {mine[2]})"
+        raise RecaptureError(EXIT_INPUT, [f"--scheduler {address}: worker {worker} {what}; every worker must "
+                                          f"run the same recapture with the same rules folder as this batch "
+                                          f"(--rules-dir: a folder every worker has)"])
+
+
 DASK_FIRST_CHUNK = 8  # inputs per Dask task while the cluster's threads get their first tasks
 DASK_CHUNK = 128      # inputs per Dask task at most: the size doubles with each window up to it
 
@@ -622,6 +665,7 @@ def _dask(items, job: Job, address: str, chunk: int = DASK_CHUNK, first_chunk: i
                               f"{one_line(e, 150)}", EXIT_INPUT, job)
 
     try:
+        _check_cluster(client, job, address)
         threads = sum(client.nthreads().values()) or 1
         window = max(4, 3 * threads)  # tasks in flight
         pending = collections.deque()  # (seq, item, None) evaluated here, or ([(seq, item)...], future)
@@ -752,7 +796,11 @@ class _Out:
 def run_batch(args, library=None) -> int:
     limits = current_limits()
     fmt = getattr(args, "format", None) or "jsonl"
-    job = Job(rules_dir=str(library.root) if library is not None else getattr(args, "rules_dir", None),
+    from .library import ENV_RULES_DIR
+    # The shipped law goes to the workers as None: each loads its own copy (a Dask
+    # worker's install may be somewhere else; _check_cluster makes sure it is the same law).
+    chosen = getattr(args, "rules_dir", None) or os.environ.get(ENV_RULES_DIR)
+    job = Job(rules_dir=(str(library.root) if library is not None else chosen) if chosen else None,
               limits=limits, trace=getattr(args, "trace", None) or "full", format=fmt,
               allow_unreviewed=getattr(args, "allow_unreviewed", False))
     _check_not_an_input(args)

@@ -219,6 +219,16 @@ class Library:
         rules = self.root / "rules"
         return sorted(p for p in rules.rglob("*.yaml") if p.relative_to(rules).parts[0] != "strategies")  # what-if strategies are not law
 
+    def digest(self) -> str:
+        """One text for the content of the whole folder: every rule and table file (each
+        year's), by its path under the folder and the sha256 of its bytes. Two folders
+        with the same digest hold the same law, on any machine, wherever they are."""
+        h = hashlib.sha256()
+        for path in self.rule_files() + self.table_files(None):
+            h.update(path.relative_to(self.root).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+        return "sha256:" + h.hexdigest()
+
     # -- checking ---------------------------------------------------------
     def check(self) -> list[str]:
         """Every fault in every rule and table file, as `file:line: reason`."""

@@ -33,6 +33,8 @@ class _Client:
     """In process, as Dask would run the tasks; loses every task holding the input `lose`."""
     lose = "\0"
     tasks = []
+    identity = None  # what worker w2 answers (None: the same as this machine)
+    rules_dirs = set()  # the rules folder each task was sent with
 
     def __init__(self, address, timeout=None):
         pass
@@ -40,8 +42,15 @@ class _Client:
     def nthreads(self):
         return {"w1": 1, "w2": 1}
 
+    def run(self, fn, *args):
+        # what each worker answers when the batch asks what it evaluates with
+        if isinstance(_Client.identity, Exception):
+            raise _Client.identity
+        return {"tcp://w1": fn(*args), "tcp://w2": _Client.identity or fn(*args)}
+
     def submit(self, fn, *args, pure=True):
         _Client.tasks.append(len(args[0]))
+        _Client.rules_dirs.add(args[1].rules_dir)
         return _Future(fn, args, _Client.lose)
 
     def close(self):
@@ -55,8 +64,10 @@ def fake_dask(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask", types.ModuleType("dask"))
     monkeypatch.setitem(sys.modules, "dask.distributed", mod)
     _Client.tasks = []
+    _Client.rules_dirs = set()
     yield _Client
     _Client.lose = "\0"
+    _Client.identity = None
 
 
 def _inputs(tmp_path, n=20, missing=11):
@@ -120,3 +131,60 @@ def test_a_lost_task_is_sent_again_one_input_per_task(fake_dask, tmp_path):
             assert error["reason"].startswith("worker died or timed out on the cluster: OSError: lost 1")
         else:
             assert outcome == mine
+
+
+# -- the cluster must evaluate with this batch's engine and law ---------------------
+@pytest.mark.parametrize("identity, says", [
+    (("recapture", "0.1.0", "sha256:x"), "worker tcp://w2 runs recapture 0.1.0, this machine "),
+    (None, "worker tcp://w2 has other law (the digest of its rules folder is sha256:0"),
+    (("fault", "/home/a/rules: no rules/ and tables/ folders here"),
+     "worker tcp://w2 cannot load the rules folder: /home/a/rules: no rules/ and tables/ folders here"),
+    (ModuleNotFoundError("No module named 'recapture'"),
+     "the cluster's workers cannot run recapture (ModuleNotFoundError: No module named 'recapture'); "
+     "install recapture "),
+])
+def test_a_cluster_with_another_engine_or_law_is_refused_before_any_task(fake_dask, identity, says):
+    from recapture.errors import EXIT_INPUT, RecaptureError
+    mine = batch.law_identity()
+    if identity is None:  # the same recapture, a rules folder with other content
+        identity = (mine[0], mine[1], "sha256:" + "0" * 64)
+    fake_dask.identity = identity
+    items = [(f"l{i}", "line", b"{}") for i in range(5)]
+    with pytest.raises(RecaptureError) as e:
+        list(batch._dask(iter(items), batch.Job(), "tcp://fake:1"))
+    assert e.value.code == EXIT_INPUT
+    (line,) = e.value.lines
+    assert line.startswith("--scheduler tcp://fake:1: ") and says in line
+    assert fake_dask.tasks == []  # nothing was sent
+
+
+def test_the_law_identity_is_the_folder_content_wherever_it_is(tmp_path):
+    import shutil
+    from recapture.library import default_root
+    here = batch.law_identity()
+    assert here[0] == "recapture" and here[2].startswith("sha256:")
+    copy = tmp_path / "law"
+    shutil.copytree(default_root() / "rules", copy / "rules")
+    shutil.copytree(default_root() / "tables", copy / "tables")
+    assert batch.law_identity(str(copy)) == here  # another place, the same files: the same law
+    rate = next((copy / "tables").rglob("*.yaml"))
+    rate.write_text(rate.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert batch.law_identity(str(copy))[2] != here[2]
+    assert batch.law_identity(str(tmp_path / "none"))[0] == "fault"
+
+
+def test_the_shipped_law_is_sent_as_none_and_a_chosen_folder_as_itself(fake_dask, tmp_path, monkeypatch):
+    # each worker loads its own copy of the shipped law (its install may be elsewhere:
+    # the identity check above makes sure it is the same law); a chosen folder is sent
+    from recapture.cli import main
+    from recapture.library import ENV_RULES_DIR, default_root
+    monkeypatch.delenv(ENV_RULES_DIR, raising=False)
+    paths = _inputs(tmp_path, n=3, missing=None)
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", *paths, "--output", str(out), "--scheduler", "tcp://fake:1"]) == 0
+    assert fake_dask.rules_dirs == {None}
+    fake_dask.rules_dirs = set()
+    assert main(["batch", *paths, "--output", str(out), "--scheduler", "tcp://fake:1",
+                 "--rules-dir", str(default_root())]) == 0
+    assert fake_dask.rules_dirs == {str(default_root())}
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3
