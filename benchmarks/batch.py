@@ -298,8 +298,9 @@ def main(argv=None):
                 print(f"{w} workers / 1: {rates[w] / rates[1]:.2f}x")
                 # The ratio of the cores each run kept busy, turn by turn: what the ratio
                 # of rates is when a fact set costs the same CPU in both runs. On a machine
-                # whose speed drifts, the CPU a fact set costs drifts with it, and this
-                # ratio holds steady where the ratio of rates does not.
+                # whose speed drifts, the CPU a fact set costs drifts with it; this ratio
+                # held within +-0.02 across the turns of one run where the ratio of rates
+                # moved by 0.3 (it still differed from one run to another: 1.74-1.85x).
                 pairs = [b / a for a, b in zip(busy[1], busy[w])]
                 print(f"{w} workers / 1 in cores kept busy (CPU / wall): {statistics.median(pairs):.2f}x "
                       f"(turns: {', '.join(f'{x:.2f}' for x in pairs)}; 1 worker {statistics.median(busy[1]):.2f} "
