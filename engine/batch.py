@@ -586,8 +586,32 @@ def _in_process(items, job: Job):
 
 def run_items(items, job: Job):
     """A Dask task: several items, their outcomes in order (one task per item cost the
-    scheduler and the client more than the evaluation)."""
-    return [run_item(item, job) for item in items]
+    scheduler and the client more than the evaluation), packed (`_packed`)."""
+    return _packed([run_item(item, job) for item in items])
+
+
+def _packed(outcomes):
+    """Outcomes whose lines are bytes as ("packed", [(kind, length, the rest)...], the
+    lines joined), for `_unpacked` to split again; others (the API's objects) as they
+    are. perf: Dask sends one bytes object as it is, where it pickles a list of tuples
+    holding 64 KB lines (measured 2026-12-01: 8.3 ms of the worker's event loop for a
+    task of 128 lines, 0.07 ms packed, joining them 0.5 ms in the task)."""
+    if not outcomes or any(type(o[1]) is not bytes for o in outcomes):
+        return outcomes
+    return ("packed", [(o[0], len(o[1]), o[2:]) for o in outcomes], b"".join(o[1] for o in outcomes))
+
+
+def _unpacked(result) -> list:
+    """The list of outcomes `_packed` made `result` from."""
+    if not result or result[0] != "packed":  # a list of outcomes starts with a tuple
+        return result
+    _, parts, lines = result
+    lines = lines if type(lines) is bytes else bytes(lines)
+    out, at = [], 0
+    for kind, length, rest in parts:
+        out.append((kind, lines[at:at + length], *rest))
+        at += length
+    return out
 
 
 def law_identity(rules_dir=None) -> tuple:
@@ -703,7 +727,7 @@ def _dask(items, job: Job, address: str, chunk: int = DASK_CHUNK, first_chunk: i
                 continue
             group, future = entry
             try:
-                results = future.result(timeout=job.limits.seconds * len(group))
+                results = _unpacked(future.result(timeout=job.limits.seconds * len(group)))
             except Exception as e:  # noqa: BLE001 - a lost task, a timeout: each input again, alone
                 future.cancel()
                 if len(group) == 1:
@@ -713,7 +737,7 @@ def _dask(items, job: Job, address: str, chunk: int = DASK_CHUNK, first_chunk: i
                 alone = [(s, item, client.submit(run_items, [item], job, pure=False)) for s, item in group]
                 for s, item, f in alone:
                     try:
-                        (outcome,) = f.result(timeout=job.limits.seconds)
+                        (outcome,) = _unpacked(f.result(timeout=job.limits.seconds))
                     except Exception as e2:  # noqa: BLE001
                         f.cancel()
                         outcome = lost(item, e2)

@@ -188,3 +188,22 @@ def test_the_shipped_law_is_sent_as_none_and_a_chosen_folder_as_itself(fake_dask
                  "--rules-dir", str(default_root())]) == 0
     assert fake_dask.rules_dirs == {str(default_root())}
     assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_a_task_sends_its_lines_packed_and_they_come_back_the_same(tmp_path):
+    # one bytes object for Dask to send as it is (a list of tuples of 64 KB lines it
+    # pickles, in the worker's event loop); the API's outcomes (objects) go as they are
+    paths = _inputs(tmp_path, n=4, missing=2)
+    items = list(batch.iter_inputs(paths))
+    job = batch.Job()
+    outcomes = [batch.run_item(item, job) for item in items]
+    assert [o[0] for o in outcomes] == ["ok", "ok", "error", "ok"]
+    packed = batch.run_items(items, job)
+    kind, parts, lines = packed
+    assert kind == "packed" and type(lines) is bytes
+    assert lines == b"".join(o[1] for o in outcomes) and len(parts) == 4
+    assert batch._unpacked(packed) == outcomes
+    assert batch._unpacked(("packed", parts, bytearray(lines))) == outcomes  # bytes again, whatever Dask gives
+    assert batch._unpacked([]) == [] and batch._unpacked(outcomes) == outcomes
+    api = batch.Job(format="object")
+    assert batch.run_items(items, api) == [batch.run_item(item, api) for item in items]
