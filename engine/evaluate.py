@@ -139,13 +139,13 @@ def _strings(node, out):
 @functools.lru_cache(maxsize=8192)
 def _text_names(text: str):
     """(names, (base, attribute) pairs, text constants) of a formula; None if it does not parse."""
-    from .formula import FormulaError, parse
+    from .formula import FormulaError, nodes_of
     try:
-        tree = parse(text)
+        nodes = nodes_of(text)
     except (FormulaError, RecursionError, ValueError):
         return None
     names, attrs, consts = set(), [], set()
-    for n in ast.walk(tree):
+    for n in nodes:
         if isinstance(n, ast.Name):
             names.add(n.id)
         elif isinstance(n, ast.Attribute):
@@ -214,18 +214,18 @@ def _emits(rule):
 
 def _roots(rules) -> set | None:
     """The values of the baseline the main return reads (`without_dispositions.x`)."""
-    from .formula import FormulaError, parse
+    from .formula import FormulaError, nodes_of
     roots = set()
     for r in rules:
         for text in _strings(r.get("with") or {}, set()):
             if "without_dispositions" not in text:
                 continue
             try:
-                tree = parse(text)
+                nodes = nodes_of(text)
             except (FormulaError, RecursionError, ValueError):
                 return None
-            attrs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-            for n in ast.walk(tree):
+            attrs = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
+            for n in nodes:
                 if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "without_dispositions":
                     roots.add(("return", n.attr))
                 elif isinstance(n, ast.Name) and n.id == "without_dispositions" and id(n) not in attrs:

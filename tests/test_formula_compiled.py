@@ -81,6 +81,34 @@ def test_every_formula_of_the_law_compiles_and_is_cached():
     for text in texts:
         assert callable(compile_formula(text))
         assert compile_formula(text) is compile_formula(text)
+    # the checked tree's nodes are what ast.walk gives, in its order (the checks and the
+    # baseline's analysis read them; formula._walk is the faster walk they use)
+    import ast
+    from recapture.formula import FormulaError as Refused, nodes_of, parse
+    walked = 0
+    for text in texts:
+        try:
+            tree = parse(text)
+        except Refused:
+            continue  # a message or a name, not a formula
+        assert nodes_of(text) == tuple(ast.walk(tree))
+        walked += 1
+    assert walked > 100
+
+
+@pytest.mark.parametrize("text, says", [
+    ("x.__class__", "names may not start with '_'"),
+    ("open('f')", "only these functions may be called"),
+    ("[y for y in x]", "ListComp is not allowed"),
+    ("lambda: 1", "Lambda is not allowed"),
+    ("x[1:2]", "Slice is not allowed"),
+    ("b'1'", "constant b'1' is not allowed"),
+])
+def test_what_a_formula_may_not_hold_is_refused_by_name(text, says):
+    from recapture.formula import parse
+    with pytest.raises(FormulaError) as e:
+        parse(text)
+    assert says in str(e.value)
 
 
 def test_a_bad_formula_fails_when_evaluated_not_when_compiled():
