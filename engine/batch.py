@@ -667,13 +667,14 @@ def _dask(items, job: Job, address: str, chunk: int = DASK_CHUNK, first_chunk: i
     `first_chunk` inputs each, so that a short batch still spreads over every
     thread; each later window's tasks hold twice as many as the last, up to
     `chunk`: a task holds many inputs only once the batch has given every thread
-    many already. perf: a Dask worker thread waits 4-7 ms between two tasks (the
-    worker sends the last task's results, 64 KB a line, and starts the next one
-    from its event loop), measured 2026-12-01: with tasks of 32 a worker computed
-    92% of the time, with 128, 96-98%. A task the cluster loses (a worker that
-    died) or that takes longer than `limits.seconds` for each of its inputs is
-    sent again one input per task, and an input whose own task is lost or too
-    slow is an error line, as it would be alone."""
+    many already. perf: every task costs the scheduler, the client and the worker's
+    event loop some time, during which the worker thread waited (4-7 ms a task
+    before the results were packed, see `_packed`); measured 2026-12-01 on a
+    1-worker cluster, its worker computed 92% of its time with tasks of 32, 93-95%
+    with the ramp to 128, and 98.5-99% with the results packed too. A task the
+    cluster loses (a worker that died) or that takes longer than `limits.seconds`
+    for each of its inputs is sent again one input per task, and an input whose
+    own task is lost or too slow is an error line, as it would be alone."""
     try:
         from dask.distributed import Client
     except ImportError:

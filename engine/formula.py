@@ -152,8 +152,9 @@ _ALLOWED_TYPES = frozenset(_ALLOWED)  # the parser makes these exact classes: `t
 
 def _walk(tree) -> tuple:
     """Every node of a tree, in the order of `ast.walk` (breadth first, children in
-    field order). perf: `ast.walk` with its generators and its `isinstance` tests was
-    most of the time to check a law's formulas at start-up (6.5 of 10.3 ms for 2025)."""
+    field order), listed once per formula for the checks here, `computes`, `names_in`
+    and the baseline's analysis, which each walked the tree again. perf: `ast.walk`
+    took 1.7-3.6 ms for the 272 formulas of 2025, this 0.8-1.5 ms (2026-12-01)."""
     out, i, node_type = [tree], 0, ast.AST
     while i < len(out):
         node = out[i]
