@@ -14,31 +14,13 @@ __version__ = "0.2.0"
 import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
+from . import native as _native  # noqa: E402
+
+_native.install()  # before any hot module is imported: its compiled twin, when verified (engine/native.py)
+
 from .api import Result, batch, evaluate, load, whatif  # noqa: E402
 from .errors import RecaptureError  # noqa: E402
 from . import limits  # noqa: E402
-
-
-# `recapture.evaluate`, `.batch` and `.whatif` are the API's functions, and also the
-# names of modules of this package: importing a submodule sets the package's
-# attribute to the module, which would replace the function after the first call.
-# The functions keep their names; the modules stay importable by their full names.
-def _keep_api_names():
-    import sys
-    import types
-
-    api_names = {"evaluate", "batch", "whatif", "load"}
-
-    class _Package(types.ModuleType):
-        def __setattr__(self, name, value):
-            if name in api_names and isinstance(value, types.ModuleType):
-                return
-            super().__setattr__(name, value)
-
-    sys.modules[__name__].__class__ = _Package
-
-
-_keep_api_names()
 
 _API_NAMES = frozenset({"evaluate", "batch", "whatif"})
 

@@ -36,7 +36,7 @@ def _run(cmd, cwd, env=None, timeout=600):
 
 def _clean_env(**extra):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "RECAPTURE_RULES_DIR", "VIRTUAL_ENV", "PYTHONHOME")}
+           if k not in ("PYTHONPATH", "RECAPTURE_RULES_DIR", "VIRTUAL_ENV", "PYTHONHOME", "RECAPTURE_PURE_PYTHON")}
     env["CPPFLAGS"] = (env.get("CPPFLAGS", "") + " " + CPPFLAGS).strip()
     env.update(extra)
     return env
@@ -110,6 +110,19 @@ def test_the_wheel_carries_the_whole_law(dist):
     assert not any(n.startswith("engine/") for n in names), "the import package is recapture, not engine"
 
 
+def test_the_wheel_carries_the_compiled_twins(dist):
+    # the hot modules compiled by Cython (setup.py) beside their sources, with the
+    # manifest engine/native.py checks them against
+    from recapture import native
+    wheel, _ = dist
+    names = set(zipfile.ZipFile(wheel).namelist())
+    abi = native.abi()
+    manifest = json.loads(zipfile.ZipFile(wheel).read(f"recapture/_compiled/{abi}.json"))["compiled"]
+    assert sorted(manifest) == sorted(native.COMPILED)
+    for module in native.COMPILED:
+        assert f"recapture/_compiled/{module}.{abi}" in names and f"recapture/{module}.py" in names
+
+
 def test_the_sdist_carries_every_tracked_file(dist):
     _, sdist = dist
     if not (ROOT / ".git").exists() or shutil.which("git") is None:
@@ -135,6 +148,14 @@ def test_installed_command_runs_from_another_folder(installed, elsewhere):
     got = _run([bin_ / "recapture", "evaluate", "duplex.yaml"], cwd=elsewhere, env=env).stdout
     want = recapture.evaluate(elsewhere / "duplex.yaml", name="duplex.yaml").to_json() + "\n"
     assert got == want
+
+    # compiled, and the same bytes as its own Python modules give
+    how = _run([bin_ / "python", "-c", "import recapture; print(recapture.native.summary())"], cwd=elsewhere,
+               env=env).stdout.strip()
+    assert how.startswith("compiled (Cython): all "), how
+    pure = _run([bin_ / "recapture", "evaluate", "duplex.yaml"], cwd=elsewhere,
+                env=_clean_env(RECAPTURE_PURE_PYTHON="1")).stdout
+    assert pure == got
 
     text = _run([bin_ / "recapture", "evaluate", "duplex.yaml", "--format", "text"], cwd=elsewhere, env=env).stdout
     assert "Tax due to the dispositions" in text
