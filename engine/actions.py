@@ -14,6 +14,8 @@ class Firing(EntityScope):
     """One rule firing on one entity: evaluates formulas, records reads and sets.
     It is also the scope its formulas see (one object per firing, not two)."""
 
+    __slots__ = ("ctx", "rule", "sets", "lines")
+
     def __init__(self, ctx, rule, entity):
         # EntityScope.__init__(self, ctx.book, entity), inlined: one firing, one call
         self.book, self.entity, self.reads, self._extra, self.local = ctx.book, entity, {}, {}, entity.values

@@ -289,6 +289,8 @@ def compiled_law(library: Library, year: int) -> CompiledLaw:
 
 
 class Context:
+    __slots__ = ("book", "errors", "refusals", "_decimal40")  # _decimal40: actions._context40
+
     def __init__(self, book):
         self.book, self.errors, self.refusals = book, [], []
 

@@ -207,11 +207,13 @@ def names_in(text: str) -> set[str]:
 class Scope:
     """What a formula can see. Subclasses resolve names and attributes and record reads.
 
-    `local`: a scope may offer a mapping of names it resolves first and without
-    side effects other than recording each read in `self.reads` (names of lists
-    and mappings are not recorded); compiled formulas then read those directly.
-    None: every name goes through `name()`."""
+    `local`: a scope may offer a dict of names it resolves first and without
+    side effects other than recording each read in `self.reads` (a dict; names
+    of lists and mappings are not recorded); compiled formulas then read those
+    directly. None: every name goes through `name()`. (A dict, not any mapping:
+    the compiled twin of this module reads it as one, engine/native.py.)"""
 
+    __slots__ = ()  # subclasses may keep their attributes in slots (perf: the per-firing scopes do)
     local = None
     # optionally a method (name, attr) -> exactly what `attribute(<the value of name>, attr)`
     # gives (name read as a compiled formula reads it): one call for `x.y` instead of two
@@ -383,16 +385,19 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
             return lambda scope: value
 
         def name(scope):
-            local = scope.local
+            # typed locals: the compiled twin calls dict.get and sets the item directly
+            local: dict = scope.local
             if local is not None:
                 v = local.get(ident, _MISSING)
                 if v is not _MISSING:
                     t = type(v)
                     if t is Decimal or t is str or t is bool or v is None:
-                        scope.reads[ident] = v
+                        reads: dict = scope.reads
+                        reads[ident] = v
                         return v
                     if not isinstance(v, (list, dict)):
-                        scope.reads[ident] = v
+                        reads: dict = scope.reads
+                        reads[ident] = v
                     return _num(v)
             v = scope.name(ident)
             t = type(v)

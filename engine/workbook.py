@@ -28,6 +28,7 @@ class TableView:
 
 
 class Workbook:
+    __slots__ = ("law", "tax_year", "entities", "trace", "warnings", "errors", "tables", "_kinds", "components")
     PLURALS = {"assets": "asset", "units": "unit", "properties": "property", "activities": "activity"}
 
     def __init__(self, law, tax_year):
@@ -63,6 +64,8 @@ _NOT_LINKED = object()
 
 class EntityScope(Scope):
     """Names a formula sees when a rule fires on `entity`; records every read."""
+
+    __slots__ = ("book", "entity", "reads", "_extra", "local")  # perf: one of these per firing
 
     def __init__(self, book: Workbook, entity: Entity, extra=None):
         self.book, self.entity, self.reads = book, entity, {}
@@ -114,27 +117,32 @@ class EntityScope(Scope):
 
     def name_attribute(self, base, attr):
         """`base.attr`, as a compiled formula reads it: the name as `name` would give
-        it (own values first, reads recorded), then its attribute (see Scope)."""
-        local = self.local
+        it (own values first, reads recorded), then its attribute (see Scope).
+        (The annotated locals are dicts: the compiled twin reads them as such.)"""
+        local: dict = self.local
+        reads: dict = self.reads
         if local is not None:  # no extra names: `name(base)` is own values, links, then the rest
             if base in local:
                 obj = local[base]
                 if not isinstance(obj, (list, dict)):
-                    self.reads[base] = obj
+                    reads[base] = obj
             else:
                 # perf: the commonest other bases (a link, `taxpayer`, `table`) without
                 # the chain of tests in `name`, in its order; the rest through it
-                link = self.entity.links.get(base, _NOT_LINKED)
+                links: dict = self.entity.links
+                link = links.get(base, _NOT_LINKED)
                 if type(link) is str:
-                    obj = self.book.entities[link]
+                    entities: dict = self.book.entities
+                    obj = entities[link]
                 elif type(link) is list:
                     # a list of linked entities (`units.x`): the attribute of each, as
                     # `attribute` reads it (errors and reads in the same order); `_read`
                     # written out for each (calling it costs 1% of a fact set's instructions)
-                    entities, reads, me = self.book.entities, self.reads, self.entity
+                    entities: dict = self.book.entities
+                    me = self.entity
                     out = []
                     for o in [entities[i] for i in link]:
-                        values = o.values
+                        values: dict = o.values
                         if attr not in values:
                             raise FormulaError(f"{o.kind} {o.id!r} has no value {attr!r} (yet)")
                         value = values[attr]
@@ -145,12 +153,14 @@ class EntityScope(Scope):
                 elif link is not _NOT_LINKED:
                     obj = self.name(base)
                 elif base == "taxpayer":
-                    obj = self.book.entities["taxpayer"]
+                    entities: dict = self.book.entities
+                    obj = entities["taxpayer"]
                 elif base == "table":
-                    table = self.book.tables.tables.get(attr)
+                    tables: dict = self.book.tables.tables
+                    table = tables.get(attr)
                     if table is None:
                         raise FormulaError(f"no table {attr!r} for tax year {self.book.tax_year}")
-                    self.reads[f"table:{attr}"] = table.file
+                    reads[f"table:{attr}"] = table.file
                     return table.values
                 else:
                     obj = self.name(base)
@@ -159,12 +169,12 @@ class EntityScope(Scope):
         if isinstance(obj, (int, float)):
             obj = _num(obj)
         if type(obj) is Entity:  # _read(obj, attr), inlined
-            values = obj.values
+            values: dict = obj.values
             if attr not in values:
                 raise FormulaError(f"{obj.kind} {obj.id!r} has no value {attr!r} (yet)")
             value = values[attr]
             if not isinstance(value, (list, dict)):
-                self.reads[f"{obj.id}.{attr}" if obj is not self.entity else attr] = value
+                reads[f"{obj.id}.{attr}" if obj is not self.entity else attr] = value
             return value
         return self.attribute(obj, attr)
 

@@ -64,6 +64,14 @@ def test_money_is_written_as_its_shortest_text(text, expected):
     assert json.loads(expected) == float(Decimal(text))
 
 
+@pytest.mark.parametrize("text", ["0", "-0", "0.00", "-0.00", "0E+3", "-0E+3", "0E-10", "-0E-30", "0.0000"])
+def test_every_zero_is_written_0_by_every_writer(text):
+    # the orjson path writes a zero without looking at its text (result._fragment)
+    z = Decimal(text)
+    assert decimal_text(z) == "0"
+    assert to_json_line({"z": z}) == dumps_pure({"z": z}, separators=(",", ":")) == '{"z":0}'
+
+
 def test_money_is_exact_at_any_size():
     assert to_json_line({"m": Decimal("1234567890123456.78")}) == '{"m":1234567890123456.78}'
     assert to_json_line({"m": Decimal("1234567890123456")}) == '{"m":1234567890123456}'
