@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, getcontext, setcontext
 
-from .formula import FormulaError, compile_formula, computes, parse, round_cents
+from .formula import FormulaError, compile_fast, compile_formula, computes, parse, round_cents
 from .messages import render as render_message
 from .workbook import EntityScope
 
@@ -341,8 +341,8 @@ def _bound_compute(rule):
     sets = []
     for name, spec in (params.get("set") or {}).items():
         formula, line = (spec["value"], spec.get("line")) if isinstance(spec, dict) else (spec, None)
-        sets.append((name, compile_formula(formula), line))
-    warns = [(compile_formula(w["when"]), w["message"]) for w in params.get("warn") or []]
+        sets.append((name, compile_fast(formula), line))
+    warns = [(compile_fast(w["when"]), w["message"]) for w in params.get("warn") or []]
     emit = params.get("emit")
     texts = [spec["value"] if isinstance(spec, dict) else spec for spec in (params.get("set") or {}).values()]
     # formulas that only name, compare and choose values do no arithmetic: no decimal
@@ -355,19 +355,20 @@ def _bound_compute(rule):
         entity = book.entities[fact.get("of", fact["id"])]  # _entity(), inlined
         f = Firing(ctx, rule, entity)
         values, done, lines = entity.values, f.sets, f.lines  # Firing.set, inlined (its names are these)
+        reads = f.reads  # the scope's local is `values`, with no extra names (formula.compile_fast)
         try:
             if arithmetic:
                 base, dec = _context40(ctx)
                 setcontext(dec)  # what `evaluate` sets for each formula; nothing else here computes
             try:
                 for name, fn, line in sets:
-                    value = fn(f)
+                    value = fn(f, values, reads)
                     values[name] = value
                     done[name] = value
                     if line:
                         lines[name] = line
                 for when, message in warns:
-                    if when(f):
+                    if when(f, values, reads):
                         book.warn(render_message(message, entity.values, entity.id))
             finally:
                 if arithmetic:

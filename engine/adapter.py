@@ -148,7 +148,7 @@ class Session:
     """One run of a ruleset over one fact set: the engine ids it handed out, and the
     `closure` actions receive (they only ever assert derived facts through it)."""
 
-    __slots__ = ("ruleset", "sid", "ids", "hashes", "seen", "next")
+    __slots__ = ("ruleset", "sid", "ids", "hashes", "seen", "next", "texts")
 
     def __init__(self, ruleset, sid):
         self.ruleset, self.sid = ruleset, sid
@@ -156,6 +156,7 @@ class Session:
         self.seen: set = set()             # the facts' own ids (or contents) asserted so far
         self.hashes = {fnv1a_32(f"sid-{sid}")}  # the session state is a fact too
         self.next = 0
+        self.texts: dict[str, dict] = {}   # the JSON text each fact was sent as -> the fact (see _fact_of)
 
     def engine_fact(self, fact: dict) -> dict | None:
         """The fact as the engine gets it (counter id, sid), or None when the same
@@ -182,7 +183,9 @@ class Session:
         out = self.engine_fact(fact)
         if out is None:
             raise durable.MessageObservedException(fact)
-        code, _ = _dre.assert_fact(self.ruleset.handle, _dumps(out))
+        text = _dumps(out)
+        self.texts[text] = out
+        code, _ = _dre.assert_fact(self.ruleset.handle, text)
         if code == _NOT_HANDLED:
             raise durable.MessageNotHandledException(out)
         if code == _OBSERVED:  # cannot happen: ids are unique by construction; never lose a fact silently
@@ -235,13 +238,16 @@ class Ruleset:
             try:
                 batch = []
                 duplicate = False
+                texts = session.texts
                 for f in facts:
                     out = session.engine_fact(f)
                     if out is None:
                         duplicate = True
                     else:
-                        batch.append(out)
-                code, state = _dre.assert_facts(handle, _dumps(batch))
+                        text = _dumps(out)  # each fact's own text: the array holds them as they are
+                        texts[text] = out
+                        batch.append(text)
+                code, state = _dre.assert_facts(handle, "[" + ",".join(batch) + "]")
                 if code in (_NOT_HANDLED, _OBSERVED) or duplicate:
                     # as the stock wrapper: the batch is refused before any action runs;
                     # updating the state runs the pending actions, `_init` included
@@ -287,11 +293,20 @@ class Ruleset:
         if not result:
             return
         state_text, message_text = result
-        actions, ids, then = self.actions, session.ids, self.then
+        actions, ids, then, texts = self.actions, session.ids, self.then, session.texts
         pending_rule, pending = None, []  # a fused rule's facts, for the actions fused into it
         try:
             while True:
-                (rule_id, matched), = _loads(message_text).items()
+                # the message is {"<rule id>":{"m":<the fact's text as it was sent>}}: the fact is
+                # found by that text, not parsed again (perf); anything else is parsed
+                rule_id = None
+                k = message_text.find('":{"m":', 2)
+                if k > 0 and message_text.startswith('{"') and message_text.endswith("}}"):
+                    sent = texts.get(message_text[k + 7:-2])
+                    if sent is not None and message_text[2:k] in actions:
+                        rule_id, matched = message_text[2:k], {"m": dict(sent)}
+                if rule_id is None:
+                    (rule_id, matched), = _loads(message_text).items()
                 if pending and rule_id != pending_rule:
                     _run_fused(then[pending_rule], pending, ctx, session)
                     pending = []

@@ -215,8 +215,9 @@ class Scope:
 
     __slots__ = ()  # subclasses may keep their attributes in slots (perf: the per-firing scopes do)
     local = None
-    # optionally a method (name, attr) -> exactly what `attribute(<the value of name>, attr)`
-    # gives (name read as a compiled formula reads it): one call for `x.y` instead of two
+    # optionally a method (name, attr, local, reads) -> exactly what `attribute(<the value of
+    # name>, attr)` gives (name read as a compiled formula reads it; local and reads as the
+    # closures are given them, see compile_fast): one call for `x.y` instead of two
     name_attribute = None
 
     def name(self, name: str):
@@ -346,6 +347,7 @@ def computes(text) -> bool:
 
 
 _MISSING = object()
+_FAST: dict[str, object] = {}
 
 
 def compile_formula(text):
@@ -355,15 +357,33 @@ def compile_formula(text):
     fn = _COMPILED.get(text)
     if fn is not None:
         return fn
+    fast = compile_fast(text)
+
+    def fn(scope):
+        local = scope.local
+        return fast(scope, local, scope.reads if local is not None else None)
+    if len(_COMPILED) < 65536:
+        _COMPILED[text] = fn
+    return fn
+
+
+def compile_fast(text):
+    """The same formula as a callable(scope, local, reads), where `local` is
+    `scope.local` and `reads` is `scope.reads` (None when local is None): what the
+    closures pass each other, so that a name is read without looking the scope's
+    attributes up again (perf). A compute rule's firing calls it this way."""
+    fn = _FAST.get(text)
+    if fn is not None:
+        return fn
     try:
         fn = _compile(parse(text).body)
     except FormulaError as e:
         message = str(e)
 
-        def fn(scope):
+        def fn(scope, local, reads):
             raise FormulaError(message)
-    if len(_COMPILED) < 65536:
-        _COMPILED[text] = fn
+    if len(_FAST) < 65536:
+        _FAST[text] = fn
     return fn
 
 
@@ -374,30 +394,33 @@ def _num_fast(v):
     return _num(v)
 
 
+# Every closure below is called as fn(scope, local, reads) (see compile_fast). The
+# annotated locals are dicts: the compiled twin of this module (engine/native.py)
+# then reads and sets them with direct calls. (Not the parameters: the twin would
+# refuse None for an annotated one.)
 def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eval
     if isinstance(node, ast.Constant):
         value = _num(node.value)
-        return lambda scope: value
+        return lambda scope, local, reads: value
     if isinstance(node, ast.Name):
         ident = node.id
         if ident in _CONSTANTS:
             value = _CONSTANTS[ident]
-            return lambda scope: value
+            return lambda scope, local, reads: value
 
-        def name(scope):
-            # typed locals: the compiled twin calls dict.get and sets the item directly
-            local: dict = scope.local
+        def name(scope, local, reads):
             if local is not None:
-                v = local.get(ident, _MISSING)
+                values: dict = local
+                v = values.get(ident, _MISSING)
                 if v is not _MISSING:
                     t = type(v)
                     if t is Decimal or t is str or t is bool or v is None:
-                        reads: dict = scope.reads
-                        reads[ident] = v
+                        read: dict = reads
+                        read[ident] = v
                         return v
                     if not isinstance(v, (list, dict)):
-                        reads: dict = scope.reads
-                        reads[ident] = v
+                        read: dict = reads
+                        read[ident] = v
                     return _num(v)
             v = scope.name(ident)
             t = type(v)
@@ -410,9 +433,10 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id not in _CONSTANTS:
         base_fn, base, attr = _compile(node.value), node.value.id, node.attr
 
-        def attribute_of_name(scope):
+        def attribute_of_name(scope, local, reads):
             hook = scope.name_attribute
-            v = hook(base, attr) if hook is not None else scope.attribute(base_fn(scope), attr)
+            v = (hook(base, attr, local, reads) if hook is not None
+                 else scope.attribute(base_fn(scope, local, reads), attr))
             t = type(v)
             if t is Decimal or t is str:
                 return v
@@ -423,8 +447,8 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
     if isinstance(node, ast.Attribute):
         inner, attr = _compile(node.value), node.attr
 
-        def attribute(scope):
-            v = scope.attribute(inner(scope), attr)
+        def attribute(scope, local, reads):
+            v = scope.attribute(inner(scope, local, reads), attr)
             t = type(v)
             if t is Decimal or t is str:
                 return v
@@ -435,8 +459,8 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
     if isinstance(node, ast.Subscript):
         obj_f, key_f = _compile(node.value), _compile(node.slice)
 
-        def subscript(scope):
-            obj, key = obj_f(scope), key_f(scope)
+        def subscript(scope, local, reads):
+            obj, key = obj_f(scope, local, reads), key_f(scope, local, reads)
             if type(obj) is dict and type(key) is str and key in obj:  # the first key tried below, found
                 return _num(obj[key])
             if isinstance(obj, dict):
@@ -458,50 +482,50 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         head = _compile(n)
         chain.reverse()
 
-        def add_chain(scope):
-            acc = head(scope)
+        def add_chain(scope, local, reads):
+            acc = head(scope, local, reads)
             for plus, f in chain:
-                acc = acc + f(scope) if plus else acc - f(scope)
+                acc = acc + f(scope, local, reads) if plus else acc - f(scope, local, reads)
             return acc
         return add_chain
     if isinstance(node, ast.BinOp):
         left, right = _compile(node.left), _compile(node.right)
         op = type(node.op)
         if op is ast.Add:
-            return lambda scope: left(scope) + right(scope)
+            return lambda scope, local, reads: left(scope, local, reads) + right(scope, local, reads)
         if op is ast.Sub:
-            return lambda scope: left(scope) - right(scope)
+            return lambda scope, local, reads: left(scope, local, reads) - right(scope, local, reads)
         if op is ast.Mult:
-            return lambda scope: left(scope) * right(scope)
+            return lambda scope, local, reads: left(scope, local, reads) * right(scope, local, reads)
         if op is ast.Div:
-            def div(scope):
-                a, b = left(scope), right(scope)
+            def div(scope, local, reads):
+                a, b = left(scope, local, reads), right(scope, local, reads)
                 if b == 0:
                     raise FormulaError("division by zero")
                 return a / b
             return div
         fn = _BINOPS[op]
-        return lambda scope: fn(left(scope), right(scope))
+        return lambda scope, local, reads: fn(left(scope, local, reads), right(scope, local, reads))
     if isinstance(node, ast.UnaryOp):
         operand = _compile(node.operand)
         if isinstance(node.op, ast.USub):
-            return lambda scope: -operand(scope)
+            return lambda scope, local, reads: -operand(scope, local, reads)
         if isinstance(node.op, ast.UAdd):
-            return lambda scope: +operand(scope)
-        return lambda scope: not operand(scope)
+            return lambda scope, local, reads: +operand(scope, local, reads)
+        return lambda scope, local, reads: not operand(scope, local, reads)
     if isinstance(node, ast.BoolOp):
         values = [_compile(v) for v in node.values]
         if isinstance(node.op, ast.And):
-            def all_of(scope):
+            def all_of(scope, local, reads):
                 for v in values:
-                    if not v(scope):
+                    if not v(scope, local, reads):
                         return False
                 return True
             return all_of
 
-        def any_of(scope):
+        def any_of(scope, local, reads):
             for v in values:
-                if v(scope):
+                if v(scope, local, reads):
                     return True
             return False
         return any_of
@@ -510,12 +534,13 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         pairs = [(_CMPS[type(op)], _compile(comp)) for op, comp in zip(node.ops, node.comparators)]
         if len(pairs) == 1:
             (cmp, second), = pairs
-            return lambda scope: True if cmp(first(scope), second(scope)) else False
+            return lambda scope, local, reads: True if cmp(first(scope, local, reads), second(scope, local, reads)) \
+                else False
 
-        def compare(scope):
-            left = first(scope)
+        def compare(scope, local, reads):
+            left = first(scope, local, reads)
             for cmp, comp in pairs:
-                right = comp(scope)
+                right = comp(scope, local, reads)
                 if not cmp(left, right):
                     return False
                 left = right
@@ -523,10 +548,11 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         return compare
     if isinstance(node, ast.IfExp):
         test, body, orelse = _compile(node.test), _compile(node.body), _compile(node.orelse)
-        return lambda scope: body(scope) if test(scope) else orelse(scope)
+        return lambda scope, local, reads: body(scope, local, reads) if test(scope, local, reads) \
+            else orelse(scope, local, reads)
     if isinstance(node, (ast.List, ast.Tuple)):
         elts = [_compile(e) for e in node.elts]
-        return lambda scope: [e(scope) for e in elts]
+        return lambda scope, local, reads: [e(scope, local, reads) for e in elts]
     if isinstance(node, ast.Call):
         fname = node.func.id
         func = FUNCTIONS[fname]
@@ -536,16 +562,16 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
             # what the builtins do for two items: max keeps a unless b > a, min unless b < a
             # (the same comparison, operands in the same order, so the same errors)
             if func is _max:
-                def call2(scope):
-                    a, b = first(scope), second(scope)
+                def call2(scope, local, reads):
+                    a, b = first(scope, local, reads), second(scope, local, reads)
                     try:
                         v = b if b > a else a
                     except Exception as e:
                         raise FormulaError(f"{fname}(): {e}") from None
                     return v if type(v) is Decimal else _num(v)
             else:
-                def call2(scope):
-                    a, b = first(scope), second(scope)
+                def call2(scope, local, reads):
+                    a, b = first(scope, local, reads), second(scope, local, reads)
                     try:
                         v = b if b < a else a
                     except Exception as e:
@@ -555,8 +581,8 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         if func is _sum and len(args) == 1:
             (only,) = args
 
-            def sum1(scope):  # sum(list): _sum's additions, without the argument tuple
-                v = only(scope)
+            def sum1(scope, local, reads):  # sum(list): _sum's additions, without the argument tuple
+                v = only(scope, local, reads)
                 try:
                     if type(v) is list:
                         total = Decimal(0)
@@ -573,8 +599,8 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         if len(args) == 1:
             (only,) = args
 
-            def call1(scope):
-                v = only(scope)
+            def call1(scope, local, reads):
+                v = only(scope, local, reads)
                 try:
                     return _num(func(v))
                 except FormulaError:
@@ -583,8 +609,8 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
                     raise FormulaError(f"{fname}(): {e}") from None
             return call1
 
-        def call(scope):
-            values = [a(scope) for a in args]
+        def call(scope, local, reads):
+            values = [a(scope, local, reads) for a in args]
             try:
                 return _num(func(*values))
             except FormulaError:
@@ -594,6 +620,6 @@ def _compile(node):  # noqa: C901 - one branch per allowed node type, as in _eva
         return call
     message = f"{type(node).__name__} is not allowed"
 
-    def not_allowed(scope):
+    def not_allowed(scope, local, reads):
         raise FormulaError(message)
     return not_allowed

@@ -60,6 +60,7 @@ class Workbook:
 
 
 _NOT_LINKED = object()
+_PLURALS = Workbook.PLURALS
 
 
 class EntityScope(Scope):
@@ -115,12 +116,13 @@ class EntityScope(Scope):
             return Decimal(self.book.tax_year)
         raise FormulaError(f"{e.kind} {e.id!r} has no value {name!r} (yet)")
 
-    def name_attribute(self, base, attr):
+    def name_attribute(self, base, attr, values, read):
         """`base.attr`, as a compiled formula reads it: the name as `name` would give
-        it (own values first, reads recorded), then its attribute (see Scope).
-        (The annotated locals are dicts: the compiled twin reads them as such.)"""
-        local: dict = self.local
-        reads: dict = self.reads
+        it (own values first, reads recorded), then its attribute (see Scope). `values`
+        and `read` are this scope's local and reads (formula.compile_fast). (The annotated locals are
+        dicts: the compiled twin reads them as such.)"""
+        local: dict = values
+        reads: dict = read
         if local is not None:  # no extra names: `name(base)` is own values, links, then the rest
             if base in local:
                 obj = local[base]
@@ -131,25 +133,13 @@ class EntityScope(Scope):
                 # the chain of tests in `name`, in its order; the rest through it
                 links: dict = self.entity.links
                 link = links.get(base, _NOT_LINKED)
+                many = None  # a list of entities: the attribute of each
                 if type(link) is str:
                     entities: dict = self.book.entities
                     obj = entities[link]
                 elif type(link) is list:
-                    # a list of linked entities (`units.x`): the attribute of each, as
-                    # `attribute` reads it (errors and reads in the same order); `_read`
-                    # written out for each (calling it costs 1% of a fact set's instructions)
                     entities: dict = self.book.entities
-                    me = self.entity
-                    out = []
-                    for o in [entities[i] for i in link]:
-                        values: dict = o.values
-                        if attr not in values:
-                            raise FormulaError(f"{o.kind} {o.id!r} has no value {attr!r} (yet)")
-                        value = values[attr]
-                        if not isinstance(value, (list, dict)):
-                            reads[f"{o.id}.{attr}" if o is not me else attr] = value
-                        out.append(value)
-                    return out
+                    many = [entities[i] for i in link]
                 elif link is not _NOT_LINKED:
                     obj = self.name(base)
                 elif base == "taxpayer":
@@ -162,9 +152,28 @@ class EntityScope(Scope):
                         raise FormulaError(f"no table {attr!r} for tax year {self.book.tax_year}")
                     reads[f"table:{attr}"] = table.file
                     return table.values
+                elif base in _PLURALS:  # every entity of a kind (`name` would give them)
+                    many = self.book.kind(_PLURALS[base])
                 else:
                     obj = self.name(base)
+                if many is not None:
+                    # linked entities (`units.x`) or all of a kind (`activities.x`): the
+                    # attribute of each, as `attribute` reads it (errors and reads in the
+                    # same order); `_read` written out for each (calling it costs 1% of a
+                    # fact set's instructions)
+                    me = self.entity
+                    out = []
+                    for o in many:
+                        values: dict = o.values
+                        if attr not in values:
+                            raise FormulaError(f"{o.kind} {o.id!r} has no value {attr!r} (yet)")
+                        value = values[attr]
+                        if not isinstance(value, (list, dict)):
+                            reads[f"{o.id}.{attr}" if o is not me else attr] = value
+                        out.append(value)
+                    return out
         else:
+            reads = self.reads
             obj = self.name(base)
         if isinstance(obj, (int, float)):
             obj = _num(obj)
