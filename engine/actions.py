@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, getcontext, setcontext
 
-from .formula import FormulaError, compile_fast, compile_formula, computes, parse, round_cents
+from .formula import ZERO, FormulaError, compile_fast, compile_formula, computes, parse, round_cents
 from .messages import render as render_message
 from .workbook import EntityScope
 
@@ -146,9 +146,9 @@ def depreciate_from_percentage_table(ctx, rule, fact, closure):
         def covers(n):  # periods of the recovery period that row n covers
             if n == 1:
                 return first_covers
-            return max(min(per_year, all_periods - first_covers - (n - 2) * per_year), Decimal(0))
+            return max(min(per_year, all_periods - first_covers - (n - 2) * per_year), ZERO)
 
-        schedule, total, in_disposal_year, recovery_year = [], Decimal(0), Decimal(0), None
+        schedule, total, in_disposal_year, recovery_year = [], ZERO, ZERO, None
         first_year = int(placed[:4])
         no_deduction = bool(f.eval(p["no_deduction_when"])) if p.get("no_deduction_when") else False
         for y in range(first_year, last_year + 1):
@@ -206,7 +206,7 @@ def take_gain_component(ctx, rule, fact, closure):
         if p.get("takes", "gain_only") == "gain_or_loss":
             amount = left
         else:
-            amount = min(max(left, Decimal(0)), max(f.eval(str(p["limit"])), Decimal(0)))
+            amount = min(max(left, ZERO), max(f.eval(str(p["limit"])), ZERO))
         f.set(p["component"], amount, p.get("line"))
         f.set(left_name, left - amount)
     finally:
@@ -230,13 +230,13 @@ def spread_over_payments(ctx, rule, fact, closure):
         this_year = int(f.eval(p["this_year"]))
         buckets = [(b["name"], f.eval(b["capacity"]) if "capacity" in b else None) for b in p["buckets"]]
         left = {name: cap for name, cap in buckets}
-        rows, now, later = [], {name: Decimal(0) for name, _ in buckets}, Decimal(0)
+        rows, now, later = [], {name: ZERO for name, _ in buckets}, ZERO
         for pay in payments:
             gain = round_cents(Decimal(pay["principal"]) * ratio)
             row = {"year": int(pay["year"]), "principal": Decimal(pay["principal"]), "gain": gain}
             rest = gain
             for name, cap in buckets:
-                take = rest if left[name] is None else max(min(rest, left[name]), Decimal(0))
+                take = rest if left[name] is None else max(min(rest, left[name]), ZERO)
                 if left[name] is not None:
                     left[name] -= take
                 row[name] = take
@@ -250,7 +250,7 @@ def spread_over_payments(ctx, rule, fact, closure):
         f.set(p.get("schedule", "installment_schedule"), rows)
         for name, _ in buckets:
             f.set(f"{name}_this_year", now[name])
-        f.set("gain_this_year", sum(now.values(), Decimal(0)))
+        f.set("gain_this_year", sum(now.values(), ZERO))
         f.set("gain_after_this_year", later)
     finally:
         f.record()
