@@ -180,6 +180,23 @@ def _walk(tree) -> tuple:
     return tuple(out)
 
 
+# The deepest a formula's tree may be (the law's deepest is 12 levels). Evaluating it
+# recurses once a level; compiled (engine/native.py) that recursion has no Python
+# recursion check, so a formula may never be deep enough to need one.
+MAX_DEPTH = 100
+
+
+def _depth(tree) -> int:
+    """Levels of a tree (the root is 1), found without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > deepest:
+            deepest = level
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 @lru_cache(maxsize=4096)
 def _parsed(text: str) -> tuple:
     """(the checked tree of a formula, its nodes in `ast.walk` order)."""
@@ -187,7 +204,12 @@ def _parsed(text: str) -> tuple:
         tree = ast.parse(" ".join(str(text).split()), mode="eval")
     except SyntaxError as e:
         raise FormulaError(f"formula {text!r} does not parse: {e.msg}") from None
+    except RecursionError:  # Python's own parser gave up on the nesting
+        raise FormulaError(f"formula {text!r}: nested more than {MAX_DEPTH} levels deep") from None
     nodes = _walk(tree)
+    deepest = _depth(tree)
+    if deepest > MAX_DEPTH:
+        raise FormulaError(f"formula {text!r}: nested {deepest} levels deep, more than {MAX_DEPTH}")
     allowed = _ALLOWED_TYPES
     for node in nodes:
         if type(node) not in allowed:

@@ -10,13 +10,20 @@ limit and how to raise it; nothing is read, parsed or evaluated past it.
 docs/limits.md explains each default.
 
 The largest amount of money is not a setting: it is where exact arithmetic
-stops being guaranteed (`MAX_MONEY` in facts.py)."""
+stops being guaranteed (`MAX_MONEY` in facts.py). Nor is the deepest nesting
+beyond MAX_DEPTH: past it, parsers crash, and the engine's walks over the facts
+(compiled, engine/native.py, so without Python's recursion check) would too."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields, replace
 
 ENV = "RECAPTURE_LIMITS"
+MAX_DEPTH = 200  # `depth` may be raised up to this; the schema's deepest field is 7 levels down
+
+
+class LimitError(ValueError):
+    """A limit setting that is not NAME=NUMBER with a known name, or beyond what it may be."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,11 @@ class Limits:
     string_chars: int = 1_000         # characters in any text or key (ids are at most 64, case_id 200)
     yaml_aliases: int = 1_000         # YAML nodes repeated through aliases (an alias of a 10-node map counts 10)
     seconds: float = 60.0             # one input in `batch` (a 2,000-property fact set takes about 5 s)
+
+    def __post_init__(self):
+        if self.depth > MAX_DEPTH:
+            raise LimitError(f"depth={self.depth}: nesting is limited to at most {MAX_DEPTH} levels (the schema's "
+                             "deepest field is 7 levels down; deeper nesting crashes parsers)")
 
     def with_(self, **changes) -> "Limits":
         return replace(self, **changes)
@@ -42,10 +54,6 @@ HELP = {
     "yaml_aliases": "YAML nodes that aliases may repeat in one document (fact files and rule files)",
     "seconds": "seconds one input may take in `batch` before its worker is stopped",
 }
-
-
-class LimitError(ValueError):
-    """A limit setting that is not NAME=NUMBER with a known name."""
 
 
 def parse(specs, base: Limits | None = None) -> Limits:

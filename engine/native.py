@@ -28,7 +28,13 @@ from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader
 from importlib.util import spec_from_file_location
 
 # The modules compiled (setup.py reads this list). Each must stay plain Python that
-# also runs uncompiled; none may rely on its own __file__ (a twin's is in _compiled/).
+# also runs uncompiled; none may rely on its own __file__ (a twin's is in _compiled/);
+# and none may recurse over data something uncompiled has not bounded first: a
+# compiled function does not check Python's recursion limit, so where the Python
+# raises RecursionError the twin would overflow the C stack and crash (docs/limits.md,
+# "Nesting"). So `api` and `yamlio`, which turn a user's input into data (a dict that
+# contains itself is refused by its RecursionError), stay Python; facts are walked
+# only within limits.MAX_DEPTH, formulas within formula.MAX_DEPTH.
 COMPILED = ("formula", "workbook", "actions", "adapter", "result", "evaluate", "facts", "messages")
 
 ENV_PURE = "RECAPTURE_PURE_PYTHON"

@@ -44,6 +44,9 @@ FORMULAS = [
     # min/max of two and sum of one list have their own closures: the builtins' results and errors
     "max(a, none)", "min(none, a)", "max(s, a)", "min(b, b)", "max(n, f)", "min(f, n)", "max(t, b)",
     "min(a, nan)", "max(nan, a)", "sum(a)", "sum([a, none, n, f])", "sum(xs[0])", "sum(s)", "sum([s])",
+    # nesting: at most formula.MAX_DEPTH levels (the compiled twin has no recursion check),
+    # and deeper than Python's own parser can read
+    " * ".join(["a"] * 40), " * ".join(["a"] * 150), "-" * 120 + "a", " * ".join(["a"] * 20000),
 ]
 
 
@@ -56,7 +59,7 @@ def _outcome(fn, text):
         return "error", type(e).__name__, str(e), scope.reads
 
 
-@pytest.mark.parametrize("text", FORMULAS)
+@pytest.mark.parametrize("text", FORMULAS, ids=lambda t: t if len(t) < 60 else f"{t[:20]}...({len(t)} chars)")
 def test_compiled_formula_does_what_the_interpreter_does(text):
     assert _outcome(evaluate, text) == _outcome(interpret, text)
 

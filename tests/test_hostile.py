@@ -269,6 +269,17 @@ def test_limits_are_settable_and_a_bad_setting_is_a_clear_fault(cli):
     assert "limit properties" in reason
 
 
+def test_nesting_may_not_be_allowed_deeper_than_max_depth(cli):
+    # beyond limits.MAX_DEPTH parsers crash and the compiled walks have no recursion check
+    code, out, err = cli("evaluate", EXAMPLES / "quick-flip.yaml", "--limit", f"depth={limits.MAX_DEPTH + 1}")
+    assert code == 2 and out == "" and f"at most {limits.MAX_DEPTH} levels" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    code, out, _ = cli("evaluate", EXAMPLES / "quick-flip.yaml", "--limit", f"depth={limits.MAX_DEPTH}")
+    assert code == 0 and '"tax"' in out
+    with pytest.raises(limits.LimitError, match="at most"):
+        limits.current().with_(depth=10 ** 6)
+
+
 def test_a_bad_limits_variable_is_a_clear_fault(tmp_path):
     import subprocess
     import sys
