@@ -10,7 +10,7 @@ import itertools
 import threading
 from decimal import Decimal
 
-from .actions import bind, sets_of
+from .actions import bind, sets_of, use_base_context
 from .adapter import QuietHost, Ruleset, compile_pattern
 from .library import Library, YearLaw
 from .workbook import Entity, Workbook
@@ -289,10 +289,12 @@ def compiled_law(library: Library, year: int) -> CompiledLaw:
 
 
 class Context:
-    __slots__ = ("book", "errors", "refusals", "_decimal40")  # _decimal40: actions._context40
+    # _decimal40: actions._context40; decimal_is_40: whether a compute firing left it current
+    __slots__ = ("book", "errors", "refusals", "_decimal40", "decimal_is_40")
 
     def __init__(self, book):
         self.book, self.errors, self.refusals = book, [], []
+        self.decimal_is_40 = False
 
 
 class Unsupported(Exception):
@@ -460,7 +462,10 @@ def run(facts: dict, library: Library, baseline: Workbook | None = None, reduced
     ruleset = compiled.ruleset
     if reduced and compiled.baseline is not None and _laid_out_as_assumed(engine_facts):
         ruleset = compiled.baseline
-    ruleset.run(engine_facts, ctx)
+    try:
+        ruleset.run(engine_facts, ctx)
+    finally:
+        use_base_context(ctx)
     if ctx.refusals:
         raise Unsupported(ctx.refusals)
     if ctx.errors:
