@@ -35,7 +35,8 @@ from importlib.util import spec_from_file_location
 # "Nesting"). So `api` and `yamlio`, which turn a user's input into data (a dict that
 # contains itself is refused by its RecursionError), stay Python; facts are walked
 # only within limits.MAX_DEPTH, formulas within formula.MAX_DEPTH.
-COMPILED = ("formula", "workbook", "actions", "adapter", "result", "evaluate", "facts", "messages")
+COMPILED = ("formula", "workbook", "actions", "adapter", "result", "evaluate", "facts", "messages",
+            "tax", "review", "batch", "library", "fastschema", "limits", "errors")
 
 ENV_PURE = "RECAPTURE_PURE_PYTHON"
 PACKAGE = __package__ or "recapture"
