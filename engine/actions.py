@@ -357,14 +357,21 @@ def _bound_compute(rule):
     arithmetic = any(computes(t) for t in texts + [w["when"] for w in params.get("warn") or []])
     # a rule that computes nothing but writes a warning or a fact writes it in the run's own context
     plain = not arithmetic and bool(warns or emit)
-    rid, citation, file, version = rule["id"], rule["citation"], rule["file"], rule["version"]
+    # the firing's trace entry, its keys in their order: copied, then its own values set
+    # (perf: a copy of a made mapping is a fraction of building it key by key)
+    template = {"rule": rule["id"], "citation": rule["citation"], "file": rule["file"], "version": rule["version"],
+                "entity": None, "read": None, "set": None}
 
     def run(ctx, fact, closure):
         book = ctx.book
-        entity = book.entities[fact.get("of", fact["id"])]  # _entity(), inlined
+        entities: dict = book.entities
+        entity = entities[fact.get("of", fact["id"])]  # _entity(), inlined
         f = Firing(ctx, rule, entity)
-        values, done, lines = entity.values, f.sets, f.lines  # Firing.set, inlined (its names are these)
-        reads = f.reads  # the scope's local is `values`, with no extra names (formula.compile_fast)
+        # Firing.set, inlined (its names are these); typed, the compiled twin sets them directly
+        values: dict = entity.values
+        done: dict = f.sets
+        lines: dict = f.lines
+        reads: dict = f.reads  # the scope's local is `values`, with no extra names (formula.compile_fast)
         try:
             if arithmetic:
                 # what `evaluate` sets for each formula, set once and left current for the
@@ -390,8 +397,10 @@ def _bound_compute(rule):
                 use_base_context(ctx)
                 _emit(f, emit, closure)
         finally:  # f.record(), inlined
-            entry = {"rule": rid, "citation": citation, "file": file, "version": version, "entity": entity.id,
-                     "read": f.reads, "set": done}
+            entry = template.copy()
+            entry["entity"] = entity.id
+            entry["read"] = reads
+            entry["set"] = done
             if lines:
                 entry["lines"] = lines
             book.trace.append(entry)

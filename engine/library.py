@@ -83,6 +83,14 @@ class YearLaw:
         self.__dict__["_version"] = (len(self.files), h[:12])  # the files are complete once loaded
         return h[:12]
 
+    def files_in_order(self) -> dict:
+        """`files` by path, as every result shows them (sorted once the files are complete;
+        the caller gets a mapping of its own)."""
+        cached = self.__dict__.get("_in_order")
+        if cached is None or len(cached) != len(self.files):
+            cached = self.__dict__["_in_order"] = dict(sorted(self.files.items()))
+        return dict(cached)
+
 
 @lru_cache(maxsize=None)
 def _schema(name):

@@ -72,7 +72,7 @@ def _components(entity, names):
 def assemble(facts: dict, book) -> dict:
     law = book.law
     out = {"case_id": facts.get("case_id", ""), "tax_year": facts["tax_year"],
-           "rules": {"year": facts["tax_year"], "version": law.version, "files": dict(sorted(law.files.items()))}}
+           "rules": {"year": facts["tax_year"], "version": law.version, "files": law.files_in_order()}}
     props = []
     for p in facts["properties"]:
         e = book.get(f"property:{p['id']}")

@@ -373,11 +373,17 @@ def _json_int(text):
     return int(text) if len(text) <= 40 else Decimal(text)
 
 
+# what json.loads(text, parse_float=..., ...) makes afresh for every call, made once (perf)
+_JSON = json.JSONDecoder(parse_float=Decimal, parse_int=_json_int, parse_constant=_no_constant)
+
+
 def parse_json(text: str, name: str, limits: Limits | None = None):
     limits = limits or DEFAULT
     _check_text(text, name, limits)
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=_json_int, parse_constant=_no_constant), {}
+        if text.startswith("\ufeff"):  # as json.loads refuses it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _JSON.decode(text), {}
     except json.JSONDecodeError as e:
         raise InputError(name, None, f"line {e.lineno}: not valid JSON: {e.msg}") from None
     except RecursionError:
