@@ -8,8 +8,10 @@ It handles every pitfall measured in shared/notes/durable-rules.md:
   one per ruleset, or deleted in `finally` (§3);
 - exceptions inside actions are swallowed by the engine: each action is
   wrapped and its error recorded for the caller (§6);
-- polling threads run actions off the main thread: `QuietHost._run` starts
-  none (§3, §7);
+- polling threads run actions off the main thread: there is no Host at all
+  (a stock `Host()` starts them): a ruleset is registered with the C
+  extension itself (`create_ruleset`, what the stock `Ruleset` calls, with
+  the same definition), and only the lean loop below runs actions (§3, §7);
 - the session state is a fact: every pattern tests `type` (§3);
 - fact identity is a 32-bit FNV-1a hash of the `id` (§2, §11): the engine never
   sees an id made from user text; each fact of a session gets a counter id
@@ -18,10 +20,10 @@ It handles every pitfall measured in shared/notes/durable-rules.md:
 - `MessageNotHandledException` for a fact no rule matches: `_sink` makes every
   typed fact handled (§3);
 - money crosses into the engine as integer cents only (§5);
-- the engine deletes `run` from the dict it is given: rules are deep-copied (§1);
+- the stock wrapper deletes `run` from the dict it is given (§1): it is not
+  used; the C extension gets the definition as text, actions stay here;
 - a sid is a counter, never text from a file (§3);
-- speed (§8, §11): rules are registered through the stock wrapper, but a
-  session is driven by a lean loop over the C extension itself
+- speed (§8, §11): a session is driven by a lean loop over the C extension itself
   (`assert_facts`, `start_action_for_state`, `complete_and_start_action`), the
   same calls the wrapper makes, in the same order, so the engine still decides
   which rule fires next, every time; the loop only skips the wrapper's Python
@@ -31,13 +33,11 @@ It handles every pitfall measured in shared/notes/durable-rules.md:
 """
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import threading
 
 import durable_rules_engine as _dre
-from durable import engine as durable
 
 try:  # faster JSON to and from the engine; the standard library gives the same values
     import orjson as _orjson
@@ -48,15 +48,16 @@ SYSTEM_RULE_PRIORITY = 0
 _OK, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 
 
-class QuietHost(durable.Host):
-    """A Host with no polling threads: every action runs on the caller's thread."""
-
-    def _run(self):
-        pass
-
-
 class ActionFailed(Exception):
     pass
+
+
+class MessageObserved(Exception):
+    """durable-rules refused a fact as one it has seen (its MessageObservedException)."""
+
+
+class MessageNotHandled(Exception):
+    """durable-rules had no rule for a fact (its MessageNotHandledException)."""
 
 
 _sid = itertools.count(1)
@@ -182,12 +183,12 @@ class Session:
         """Forward chaining from inside an action (see `assert_derived`)."""
         out = self.engine_fact(fact)
         if out is None:
-            raise durable.MessageObservedException(fact)
+            raise MessageObserved(fact)
         text = _dumps(out)
         self.texts[text] = out
         code, _ = _dre.assert_fact(self.ruleset.handle, text)
         if code == _NOT_HANDLED:
-            raise durable.MessageNotHandledException(out)
+            raise MessageNotHandled(out)
         if code == _OBSERVED:  # cannot happen: ids are unique by construction; never lose a fact silently
             raise ActionFailed(f"the rule engine refused derived fact {fact.get('id')!r} as already observed")
 
@@ -197,7 +198,7 @@ class Ruleset:
 
     reuse = True  # keep the emptied session for the next run (False: a new session every run, as before)
 
-    def __init__(self, host: QuietHost, name: str, rules: list[dict]):
+    def __init__(self, name: str, rules: list[dict]):
         """rules: [{id, pattern, priority, action: callable(ctx, fact, closure)}] in firing order.
 
         A rule may also carry `then`: [(id, action), ...], rules fused into it: they
@@ -209,22 +210,21 @@ class Ruleset:
         in which the engine fired the separate rules (notes §2: lowest priority
         first, ties in declaration order, all matches of one rule before the next).
         """
-        self.host, self.name = host, name
+        self.name = name
         definition = {
-            "_init": {"all": [{"m": {"$and": [{"$s": 1}, {"$nex": {"_init": 1}}]}}],
-                      "pri": SYSTEM_RULE_PRIORITY, "run": lambda c: setattr(c.s, "_init", 1)},
-            "_sink": {"all": [{"a": {"$ex": {"type": 1}}}, {"b": {"type": "__never__"}}],
-                      "run": lambda c: None},
+            "_init": {"all": [{"m": {"$and": [{"$s": 1}, {"$nex": {"_init": 1}}]}}], "pri": SYSTEM_RULE_PRIORITY},
+            "_sink": {"all": [{"a": {"$ex": {"type": 1}}}, {"b": {"type": "__never__"}}]},
         }
         self.actions, self.then = {}, {}
         self._idle: list[str] = []  # a session whose facts were all retracted: ready for the next run
         for r in rules:
-            definition[r["id"]] = {"all": [r["pattern"]], "pri": r["priority"], "run": _never_called(r["id"])}
+            definition[r["id"]] = {"all": [r["pattern"]], "pri": r["priority"]}
             self.actions[r["id"]] = r["action"]
             if r.get("then"):
                 self.then[r["id"]] = list(r["then"])
-        host.register_rulesets({name: copy.copy(definition)})
-        self.handle = host.get_ruleset(name)._handle
+        # what the stock Ruleset sends (its definition less each rule's `run`, which it keeps
+        # for its own dispatcher: the loop below runs the actions)
+        self.handle = _dre.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
 
     def run(self, facts: list[dict], ctx) -> None:
         """Assert the facts in a session, run every rule, then empty the session for
@@ -345,15 +345,9 @@ def _run_fused(parts, facts, ctx, session):
                 ctx.errors.append(f"rule {rule_id}: {type(e).__name__}: {e}")
 
 
-def _never_called(rule_id):
-    def run(c):  # the lean loop runs the actions itself; the stock dispatcher never reaches them
-        raise ActionFailed(f"rule {rule_id} dispatched by the stock wrapper")
-    return run
-
-
 def assert_derived(closure, fact: dict):
     """Forward chaining: a fact asserted by an action, for later rules to match."""
     try:
         closure.assert_fact(fact)
-    except durable.MessageObservedException:
+    except MessageObserved:
         pass  # the same conclusion reached twice: harmless

@@ -11,11 +11,10 @@ import threading
 from decimal import Decimal
 
 from .actions import bind, sets_of, use_base_context
-from .adapter import QuietHost, Ruleset, compile_pattern
+from .adapter import Ruleset, compile_pattern
 from .library import Library, YearLaw
 from .workbook import Entity, Workbook
 
-_host = None
 _compiled: dict[tuple, "CompiledLaw"] = {}
 _lock = threading.Lock()
 
@@ -36,7 +35,6 @@ _names = itertools.count(1)
 
 def _compile(law: YearLaw) -> CompiledLaw:
     """Rules and ordering steps become durable-rules rules, in priority then file order."""
-    global _host
     rules = []
     for rule, rf in law.rules:
         rules.append(dict(rule, file=rf.path, version=rf.sha256))
@@ -68,15 +66,13 @@ def _compile(law: YearLaw) -> CompiledLaw:
         compiled.append({"id": r["id"], "priority": r["priority"],
                          "pattern": compile_pattern(r["when"]["fact"], r["when"].get("all", [])),
                          "action": bind(r)})
-    if _host is None:
-        _host = QuietHost()
     name = f"recapture_{law.year}_{law.version}_{next(_names)}"
     needed = baseline_rules(rules)
     baseline = None
     if needed is not None and len(needed) < len(rules):
-        baseline = Ruleset(_host, name + "_baseline",
+        baseline = Ruleset(name + "_baseline",
                            fuse([(c, r) for c, r in zip(compiled, rules) if r["id"] in needed]))
-    return CompiledLaw(law, Ruleset(_host, name, fuse(list(zip(compiled, rules)))), components, rules, baseline)
+    return CompiledLaw(law, Ruleset(name, fuse(list(zip(compiled, rules)))), components, rules, baseline)
 
 
 def _fusable(rule) -> bool:

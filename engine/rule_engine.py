@@ -18,7 +18,7 @@ class RuleEngineMissing(RecaptureError, ImportError):
 
 
 def advice(error: ImportError) -> str:
-    """The sentence for a failed `import durable.engine`."""
+    """The sentence for a failed import of durable-rules' C extension."""
     reason = str(error)
     if "PyEval_CallObject" in reason:
         return ("recapture: durable-rules was built for this Python without mapping PyEval_CallObject "
@@ -28,8 +28,9 @@ def advice(error: ImportError) -> str:
 
 
 def require() -> None:
-    """Import durable-rules once, or raise RuleEngineMissing."""
+    """Import durable-rules' C extension (all recapture uses of it: engine/adapter.py)
+    once, or raise RuleEngineMissing."""
     try:
-        import durable.engine  # noqa: F401
+        import durable_rules_engine  # noqa: F401
     except ImportError as e:
         raise RuleEngineMissing(advice(e)) from None

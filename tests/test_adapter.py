@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from recapture.adapter import QuietHost, Ruleset, compile_pattern
+from recapture.adapter import Ruleset, compile_pattern
 
 
 class Ctx:
@@ -18,7 +18,7 @@ def _ruleset(name, action=None, pattern=None, priority=10):
         ctx.threads.add(threading.get_ident())
     rules = [{"id": "r", "priority": priority, "pattern": pattern or compile_pattern("asset", [{"kind": "a"}]),
               "action": action or record}]
-    return Ruleset(QuietHost(), name, rules)
+    return Ruleset(name, rules)
 
 
 def test_session_where_no_rule_fires_is_deleted_without_crashing():
@@ -97,7 +97,7 @@ def test_priority_orders_firing_and_chained_facts_follow_it():
         {"id": "chained", "priority": 20, "pattern": compile_pattern("derived", []),
          "action": lambda ctx, f, c: order.append("chained")},
     ]
-    rs = Ruleset(QuietHost(), "order", rules)
+    rs = Ruleset("order", rules)
     rs.run([{"type": "asset", "id": "a"}], Ctx())
     assert order == ["first", "chained", "late"]
 

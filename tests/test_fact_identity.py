@@ -6,7 +6,7 @@ and results and trace still name every entity by the user's own ids."""
 import copy
 
 from recapture import api
-from recapture.adapter import QuietHost, Ruleset, Session, _engine_id, compile_pattern, fnv1a_32
+from recapture.adapter import Ruleset, Session, _engine_id, compile_pattern, fnv1a_32
 
 # Two property ids whose engine ids used to collide: "property:<id>" hashes alike.
 A, B = "rental-e5ihmj8v9w", "rental-jxumvvs2yn"
@@ -73,7 +73,7 @@ def test_actions_see_the_facts_own_ids_and_duplicates_are_still_reported():
     seen = []
     rules = [{"id": "r", "priority": 1, "pattern": compile_pattern("asset", []),
               "action": lambda ctx, fact, c: seen.append(fact["id"])}]
-    rs = Ruleset(QuietHost(), "identity_check", rules)
+    rs = Ruleset("identity_check", rules)
 
     class Ctx:
         errors = []

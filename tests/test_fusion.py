@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from recapture import api
-from recapture.adapter import QuietHost, Ruleset, compile_pattern
+from recapture.adapter import Ruleset, compile_pattern
 from recapture.errors import RecaptureError
 from recapture.library import Library
 
@@ -47,8 +47,8 @@ FACTS = [{"type": "asset", "id": f"asset:{i}"} for i in range(3)] + [{"type": "u
 
 def test_fused_rules_fire_in_the_order_of_the_separate_ones():
     apart, together = Ctx(), Ctx()
-    Ruleset(QuietHost(), "fusion_apart", _rules(False)).run(FACTS, apart)
-    Ruleset(QuietHost(), "fusion_together", _rules(True)).run(FACTS, together)
+    Ruleset("fusion_apart", _rules(False)).run(FACTS, apart)
+    Ruleset("fusion_together", _rules(True)).run(FACTS, together)
     assert together.order == apart.order
     assert [t for t, _ in apart.order] == ["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] + ["e"] * 3
 
@@ -59,7 +59,7 @@ def test_an_error_in_a_fused_action_is_reported_in_its_place():
     rules = _rules(True)
     rules[0]["then"][0] = ("b", boom)
     ctx = Ctx()
-    Ruleset(QuietHost(), "fusion_boom", rules).run(FACTS, ctx)
+    Ruleset("fusion_boom", rules).run(FACTS, ctx)
     assert ctx.errors == [f"rule b: ValueError: asset:{i}" for i in (2, 1, 0)] or \
         ctx.errors == [f"rule b: ValueError: asset:{i}" for i in (0, 1, 2)]
     assert [t for t, _ in ctx.order].count("c") == 3

@@ -49,6 +49,7 @@ def test_unknown_argument_is_refused():
 def _cli_without_durable(*args):
     """The command with durable-rules unimportable (as after a failed or missing build)."""
     code = ("import sys; sys.modules['durable'] = None; sys.modules['durable.engine'] = None\n"
+            "sys.modules['durable_rules_engine'] = None\n"
             "from recapture.cli import main; sys.exit(main(sys.argv[1:]))")
     return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, cwd=ROOT,
                           timeout=60)

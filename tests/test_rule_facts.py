@@ -81,7 +81,7 @@ def test_dead_rule_reasoning():
 def test_every_condition_rules_check_accepts_compiles_and_matches():
     """What `rules check` lets through, the adapter compiles and durable-rules runs: each operator
     on a field, in one ruleset, against facts that match and facts that do not."""
-    from recapture.adapter import QuietHost, Ruleset, compile_pattern
+    from recapture.adapter import Ruleset, compile_pattern
     from recapture.library import RuleFile
 
     cases = [  # (condition, value that matches, value that does not)
@@ -103,7 +103,7 @@ def test_every_condition_rules_check_accepts_compiles_and_matches():
     rules = [{"id": f"r{i}", "priority": 1, "pattern": compile_pattern("t", [cond]),
               "action": (lambda i: lambda ctx, fact, c: fired.append((i, fact["id"])))(i)}
              for i, (cond, _, _) in enumerate(cases)]
-    ruleset = Ruleset(QuietHost(), "lint_operators", rules)
+    ruleset = Ruleset("lint_operators", rules)
     facts = []
     for i, (_, yes, no) in enumerate(cases):
         for tag, v in (("yes", yes), ("no", no)):

@@ -6,7 +6,7 @@ import json
 
 import durable_rules_engine as dre
 
-from recapture.adapter import QuietHost, Ruleset, compile_pattern
+from recapture.adapter import Ruleset, compile_pattern
 
 
 class Ctx:
@@ -40,9 +40,9 @@ def _facts(i):
 
 
 def test_a_kept_session_fires_what_a_new_one_fires():
-    kept = Ruleset(QuietHost(), "reuse_kept", _rules())
+    kept = Ruleset("reuse_kept", _rules())
     for i in range(30):
-        fresh = Ruleset(QuietHost(), f"reuse_fresh_{i}", _rules())  # its first run: a new session
+        fresh = Ruleset(f"reuse_fresh_{i}", _rules())  # its first run: a new session
         a, b = Ctx(), Ctx()
         kept.run(_facts(i % 3), a)
         fresh.run(_facts(i % 3), b)
@@ -51,7 +51,7 @@ def test_a_kept_session_fires_what_a_new_one_fires():
 
 
 def test_the_kept_session_holds_no_fact_and_no_pending_action():
-    rs = Ruleset(QuietHost(), "reuse_empty", _rules())
+    rs = Ruleset("reuse_empty", _rules())
     rs.run(_facts(1), Ctx())
     (sid,) = rs._idle
     assert json.loads(dre.get_facts(rs.handle, sid)) == []
@@ -59,7 +59,7 @@ def test_the_kept_session_holds_no_fact_and_no_pending_action():
 
 
 def test_a_refused_batch_does_not_leave_its_session_for_the_next_run():
-    rs = Ruleset(QuietHost(), "reuse_refused", _rules())
+    rs = Ruleset("reuse_refused", _rules())
     ctx = Ctx()
     rs.run([{"type": "asset", "id": "a", "kind": "a"}, {"type": "asset", "id": "a", "kind": "a"}], ctx)
     assert ctx.errors == ["input rejected by the rule engine: MessageObservedException"]
@@ -70,7 +70,7 @@ def test_a_refused_batch_does_not_leave_its_session_for_the_next_run():
 
 
 def test_a_run_stopped_halfway_deletes_its_session():
-    rs = Ruleset(QuietHost(), "reuse_interrupted", _rules())
+    rs = Ruleset("reuse_interrupted", _rules())
     fire = rs._fire
 
     def stopped(handle, state, session, ctx):  # an action is pending when the run stops
@@ -86,7 +86,7 @@ def test_a_run_stopped_halfway_deletes_its_session():
     rs._fire = fire
     a, b = Ctx(), Ctx()
     rs.run(_facts(3), a)
-    Ruleset(QuietHost(), "reuse_interrupted_fresh", _rules()).run(_facts(3), b)
+    Ruleset("reuse_interrupted_fresh", _rules()).run(_facts(3), b)
     assert a.seen == b.seen and a.errors == []
 
 
