@@ -240,6 +240,10 @@ def main(argv=None):
     print(f"recapture batch benchmark — {dt.date.today().isoformat()} — {machine()}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"calibration: {calibration():.1f} ms for a fixed Python loop; load average {load:.2f}")
+    build = subprocess.run([args.python, "-c", "import recapture; print(recapture.__version__, "
+                            "recapture.native.summary())"], capture_output=True, text=True)
+    print(f"engine: recapture {build.stdout.strip() or '(does not import: ' + build.stderr.strip()[-200:] + ')'}"
+          f"{' (RECAPTURE_PURE_PYTHON is set)' if os.environ.get('RECAPTURE_PURE_PYTHON', '') not in ('', '0') else ''}")
     tmpobj = None if args.keep else tempfile.TemporaryDirectory()
     tmp = Path(args.keep or tmpobj.name)
     tmp.mkdir(parents=True, exist_ok=True)
