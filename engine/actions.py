@@ -123,6 +123,7 @@ def depreciate_from_percentage_table(ctx, rule, fact, closure):
     p = rule["with"]
     f = Firing(ctx, rule, _entity(ctx, fact))
     try:
+        use_40_digits(ctx)  # the formulas up to through_year, in one switch of context (perf)
         tables = ctx.book.law.tables
         convention = f.eval(p["convention"]) if "convention" in p else None
         if "table" in p:
@@ -139,6 +140,7 @@ def depreciate_from_percentage_table(ctx, rule, fact, closure):
         placed = f.eval(p["placed_in_service"])
         disposed = f.eval(p["disposed_on"]) if p.get("disposed_on") else None
         last_year = int(disposed[:4]) if disposed else int(f.eval(p["through_year"]))
+        use_base_context(ctx)  # the table's arithmetic, in the run's own context as always
         column = _column(table, conv, placed)
         rows = table.values
         per_year = Decimal(str(conv["periods_per_year"]))
@@ -211,7 +213,13 @@ def take_gain_component(ctx, rule, fact, closure):
         else:
             amount = min(max(left, ZERO), max(f.eval(str(p["limit"])), ZERO))
         f.set(p["component"], amount, p.get("line"))
-        f.set(left_name, left - amount)
+        if type(left) is Decimal and type(amount) is Decimal:
+            # `left - amount` in the run's own context, named, so that no context is switched
+            # for it (perf; bind() leaves this action in whichever context it finds)
+            f.set(left_name, _run_context(ctx).subtract(left, amount))
+        else:  # what `left - amount` gives (or raises), as it always did
+            use_base_context(ctx)
+            f.set(left_name, left - amount)
     finally:
         f.record()
 
@@ -281,6 +289,12 @@ ACTIONS = {
     "take_gain_component": take_gain_component,
 }
 
+# Actions that set the decimal context themselves where it matters (bind() does not
+# set the run's own context before them): the gain ordering names its context for its
+# one subtraction; the percentage tables compute their formulas at 40 digits, then
+# switch to the run's own context for the table's arithmetic.
+CONTEXT_FREE = frozenset({take_gain_component, depreciate_from_percentage_table})
+
 _REQUIRED = {
     "compute": [],
     "depreciate_from_percentage_table": ["conventions", "basis", "placed_in_service", "through_year"],
@@ -336,6 +350,9 @@ def bind(rule):
             return _bound_compute(rule)
         except Exception:  # noqa: BLE001 - a malformed `with:`: let compute report it when it fires
             pass
+
+    if action in CONTEXT_FREE:
+        return lambda ctx, fact, closure: action(ctx, rule, fact, closure)
 
     def run(ctx, fact, closure):
         use_base_context(ctx)  # what it computes itself, it computes in the run's own context
@@ -405,6 +422,22 @@ def _bound_compute(rule):
                 entry["lines"] = lines
             book.trace.append(entry)
     return run
+
+
+def use_40_digits(ctx):
+    """The run's 40-digit context current (and left so), as a compute firing leaves it."""
+    if not getattr(ctx, "decimal_is_40", False):
+        base, dec = _context40(ctx)
+        setcontext(dec)
+        try:
+            ctx.decimal_is_40 = True
+        except AttributeError:  # a context object without the slot: switch back at once
+            setcontext(base)
+
+
+def _run_context(ctx):
+    """The run's own decimal context (the caller's), whichever is current."""
+    return ctx._decimal40[0] if getattr(ctx, "decimal_is_40", False) else getcontext()
 
 
 def use_base_context(ctx):
