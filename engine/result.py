@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
-from .formula import CENT, round_cents
+from .formula import CENT, _quantize, round_cents
 
 
 def money(v):
     if type(v) is Decimal:  # round_cents(v) without converting a Decimal to itself
-        return v.quantize(CENT, ROUND_HALF_UP)  # rounding given by position: no keyword parsing (perf)
+        return _quantize(v, CENT, ROUND_HALF_UP)  # rounding given by position: no keyword parsing (perf)
     return None if v is None else round_cents(v)
 
 
 def _v(entity, name, default=None):
-    return entity.values.get(name, default)
+    values: dict = entity.values  # typed (perf): the compiled twin reads it without a method call
+    return values.get(name, default)
 
 
 def _by_year(rows):
@@ -39,18 +40,22 @@ def _installments(units):
     return _by_year(r for u in units for r in _v(u, "installment_schedule", []))
 
 
-def _lines(values, prefix):
+def _lines(values, prefix: str):
     """Form line values named `<prefix><line>`, keyed by `line_<line>`."""
-    return {"line_" + k[len(prefix):]: money(v) for k, v in values.items() if k.startswith(prefix)}
+    return _two_lines(values, prefix, None)[0]
 
 
-def _two_lines(values, first, second):
-    """_lines(values, first), _lines(values, second), in one pass."""
-    a, b, n, m = {}, {}, len(first), len(second)
+def _two_lines(values: dict, first: str, second: str | None):
+    """_lines(values, first), _lines(values, second), in one pass. (perf: the names
+    typed `str`, so the compiled twin tests their starts without a method call)"""
+    a: dict = {}
+    b: dict = {}
+    n, m = len(first), len(second or "")
+    k: str
     for k, v in values.items():
         if k.startswith(first):
             a["line_" + k[n:]] = money(v)
-        elif k.startswith(second):
+        elif second is not None and k.startswith(second):
             b["line_" + k[m:]] = money(v)
     return a, b
 

@@ -46,9 +46,10 @@ class Workbook:
         return entity
 
     def kind(self, kind):
-        found = self._kinds.get(kind)
+        kinds: dict = self._kinds  # typed (perf): the compiled twin reads it without a method call
+        found = kinds.get(kind)
         if found is None:
-            found = self._kinds[kind] = [e for e in self.entities.values() if e.kind == kind]
+            found = kinds[kind] = [e for e in self.entities.values() if e.kind == kind]
         return list(found)
 
     def get(self, id):

@@ -407,7 +407,7 @@ def _check_text(text, name, limits):
     if len(text) > limits.file_bytes:
         raise InputError(name, None, f"{len(text):,} characters, more than the limit of {limits.file_bytes:,} "
                                      f"(limit file_bytes)")
-    m = _SURROGATE.search(text)
+    m = None if text.isascii() else _SURROGATE.search(text)  # perf: an ASCII text has no surrogate to find
     if m:
         line = text.count("\n", 0, m.start()) + 1
         raise InputError(name, None, f"line {line}: not valid Unicode (a lone surrogate, U+{ord(m.group()):04X})")
