@@ -4,6 +4,7 @@ it, whether it ends with a result, a refusal or a failing rule (actions.py:
 a compute firing leaves its 40-digit context current for the next one, and
 every other action and the end of the run set the caller's back)."""
 import decimal
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -30,18 +31,7 @@ def test_an_evaluation_leaves_the_callers_context_as_it_was(name):
     _evaluate_keeps_the_context(EXAMPLES / f"{name}.yaml")
 
 
-CORPORATION_SELLING_A_HOME = """schema_version: 1
-tax_year: 2025
-taxpayer: {entity: c_corporation, ordinary_income: 500000}
-properties:
-  - id: house
-    asset_class: residential_rental
-    acquired: 2015-03-01
-    cost: 400000
-    land_value: 100000
-    home_use: [{from: 2015-03-01, to: 2015-12-31}]
-    disposition: {type: home_sale_121, date: 2025-06-01, sale_price: 600000}
-"""
+CORPORATION_SELLING_A_HOME = (Path(__file__).parent / "fixtures" / "corporation-home-sale-121.yaml").read_text()
 
 
 def test_a_refused_evaluation_leaves_it_too():

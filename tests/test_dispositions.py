@@ -1,6 +1,7 @@
 """Like-kind exchanges (§1031, Form 8824) and installment sales (§453, Form 6252)
 beyond the golden cases: the time limits, later installment years, losses."""
 import copy
+from pathlib import Path
 from decimal import Decimal as D
 
 import pytest
@@ -196,23 +197,11 @@ def test_home_rental_home_again_is_refused():
     assert e.value.faults[0][0] == "properties[0].home_use"
 
 
-def test_a_corporation_cannot_sell_a_main_home_under_121(cli, tmp_path):
+def test_a_corporation_cannot_sell_a_main_home_under_121(cli):
     # Found by the benchmark's generated fact sets: a C corporation with a home_sale_121
     # disposition failed inside the rules (exit 3, no filing status for the exclusion);
     # §121(a) is an individual's exclusion, so the facts are refused (exit 2) with the path.
-    facts = tmp_path / "corp.yaml"
-    facts.write_text("""schema_version: 1
-tax_year: 2025
-taxpayer: {entity: c_corporation, ordinary_income: 500000}
-properties:
-  - id: house
-    asset_class: residential_rental
-    acquired: 2015-03-01
-    cost: 400000
-    land_value: 100000
-    home_use: [{from: 2015-03-01, to: 2015-12-31}]
-    disposition: {type: home_sale_121, date: 2025-06-01, sale_price: 600000}
-""")
+    facts = Path(__file__).parent / "fixtures" / "corporation-home-sale-121.yaml"
     code, out, err = cli("evaluate", facts)
     assert code == 2 and out == "", err
     assert "properties[0].disposition.type: home_sale_121 is the sale of an individual's former main home" in err
