@@ -396,10 +396,7 @@ def _bound_compute(rule):
                 # firings after this one (perf: setting a decimal context costs ~2,300
                 # instructions); every other action, and the run's end, set the run's own
                 # context back (use_base_context) before anything computes in it
-                if not ctx.decimal_is_40:
-                    base, dec = _context40(ctx)
-                    setcontext(dec)
-                    ctx.decimal_is_40 = True
+                use_40_digits(ctx)
             elif plain:
                 use_base_context(ctx)
             for name, fn, line in sets:
