@@ -81,6 +81,46 @@ def test_an_input_beyond_the_time_limit_stops_its_worker_and_the_batch_goes_on(t
     assert lines[1]["error"]["reason"] == "stopped after 2 seconds (limit seconds): the input took too long"
 
 
+@pytest.mark.parametrize("victim", [1, 3, 60])
+def test_a_worker_killed_with_outcomes_unsent_loses_none_of_them(victim, inputs, uninterrupted, tmp_path):
+    """A worker sends its outcomes back a few at a time (GROUP): when it dies, those it
+    had done but not yet sent are evaluated again elsewhere, and only the input it was
+    on (which it writes to memory shared with the batch) is the error line. One worker,
+    so that the inputs before the victim are in its hands when it dies."""
+    out = tmp_path / "r.jsonl"
+    code, err = batch(inputs, "--output", out, "--workers", "1",
+                      env={"RECAPTURE_TEST_WORKER_HOOK": f"kill:{inputs}:{victim}"})
+    assert code == 0, err
+    lines = out.read_bytes().splitlines(keepends=True)
+    whole = uninterrupted[0].splitlines(keepends=True)
+    assert json.loads(lines[victim - 1])["error"]["reason"] == "worker died: SIGKILL"
+    assert lines[:victim - 1] + lines[victim:] == whole[:victim - 1] + whole[victim:]
+
+
+def test_large_inputs_and_large_results_in_flight_together_do_not_stall(tmp_path):
+    """Inputs over SMALL_INPUT go only to a worker with nothing in flight: a worker blocked
+    sending 3 results of megabytes each and the batch blocked sending it a large input
+    would otherwise wait for each other for ever. The same bytes as one worker."""
+    from recapture.result import _plain
+    from recapture.yamlio import load_document
+    import importlib
+    pool_module = importlib.import_module("recapture.batch")
+    d = json.loads(json.dumps(_plain(load_document(EXAMPLES / "equipment-sale.yaml")[0])))
+    small = json.dumps(d)
+    big = dict(d, properties=[dict(d["properties"][0], id=f"p{i}") for i in range(90)])
+    big = json.dumps(big).replace(", ", "," + " " * 4000)  # more than a pipe holds (Linux: 208 KB)
+    assert len(big) > 400_000 > pool_module.SMALL_INPUT > len(small) * 4
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join([big, small, small, big, big, small, big, small, big]) + "\n")
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"r{workers}.jsonl"
+        code, err = batch(src, "--output", out, "--workers", workers, timeout=120)
+        assert code == 0 and "9 inputs, 9 evaluated, 0 errors" in err, err
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and len(outs[0]) > 5 * 10**6
+
+
 def test_resume_after_a_cut_gives_the_same_bytes(inputs, uninterrupted, tmp_path):
     whole, whole_errors = uninterrupted
     out, errors = tmp_path / "r.jsonl", tmp_path / "e.jsonl"
