@@ -326,7 +326,7 @@ def _worker_main(conn, job: Job, batch_ends=(), progress=None):
     together: when `GROUP` are done, or when nothing more is waiting in the pipe (the
     worker never waits for work with an outcome unsent). perf: each message wakes the
     batch process, which then takes a core from a worker (10,102 involuntary switches
-    per 10,000 inputs with 2 workers and one message per outcome, see docs/batch.md)."""
+    per 10,000 inputs with 2 workers and one message per outcome: README, Performance)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the batch, which stops the workers
     for end in batch_ends:
         try:
@@ -394,7 +394,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.inflight = collections.deque()  # (seq, item) in the order sent, which is the order evaluated
-        self.sent = None                     # when the batch last found the worker with nothing in flight
+        self.sent = None  # when it was last sent an input with nothing in flight, or its outcomes were read
         self.ready = False
         # perf: `conn.poll()` makes and registers a selector at every call; one poll object instead
         self._readable = _poll_object(self.conn)
