@@ -342,7 +342,7 @@ def _worker_main(conn, job: Job, batch_ends=(), progress=None):
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            if done and (len(done) >= GROUP or not (readable.poll(0) if readable is not None else conn.poll())):
+            if done and (len(done) >= GROUP or not _can_read(conn, readable)):
                 conn.send(done)
                 done = []
             msg = conn.recv()
@@ -381,6 +381,13 @@ def _poll_object(conn=None):
     return poller
 
 
+def _can_read(conn, poller) -> bool:
+    """Whether a message (or the end of the pipe) can be read from `conn` now: `conn.poll()`,
+    through `poller` (`_poll_object(conn)`) where there is one (perf: `conn.poll()` makes
+    and registers a selector at every call)."""
+    return conn.poll() if poller is None else bool(poller.poll(0))
+
+
 class _Worker:
     def __init__(self, mp, job, others=()):
         self.conn, child = mp.Pipe(duplex=True)
@@ -396,14 +403,10 @@ class _Worker:
         self.inflight = collections.deque()  # (seq, item) in the order sent, which is the order evaluated
         self.sent = None  # when it was last sent an input with nothing in flight, or its outcomes were read
         self.ready = False
-        # perf: `conn.poll()` makes and registers a selector at every call; one poll object instead
         self._readable = _poll_object(self.conn)
 
     def has_data(self) -> bool:
-        """Whether a message (or the end of the pipe) can be read now: `conn.poll()`."""
-        if self._readable is None:
-            return self.conn.poll()
-        return bool(self._readable.poll(0))
+        return _can_read(self.conn, self._readable)
 
     def takes(self, size: int) -> bool:
         """Whether an input of `size` pickled bytes may be sent now: a large one only to a
@@ -475,7 +478,7 @@ GROUP = 3          # outcomes a worker sends back together at most (fewer when i
 SMALL_INPUT = 16 * 1024  # pickled bytes: a larger input goes only to a worker with nothing in flight
 
 
-def _dumps(obj) -> bytes:
+def _pickled(obj) -> bytes:
     """`obj` (a (seq, item): texts, bytes, dicts, lists, numbers) as `Connection.send` would
     send it. perf: plain `pickle`, which `recv` reads; `ForkingPickler.dumps`, which `send`
     uses, copies its table of reducers (for sockets, connections: never in an item) at
@@ -537,7 +540,7 @@ class Pool:
                             continue
                     else:
                         break
-                    data = _dumps((seq, item))
+                    data = _pickled((seq, item))
                     if not w.takes(len(data)):
                         retry.appendleft((seq, item))  # first for the next worker that has nothing in flight
                         break
