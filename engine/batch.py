@@ -473,7 +473,7 @@ def _start_method(fork: bool) -> str:
     return "spawn"
 
 
-DEPTH = 6          # inputs in flight per worker: one evaluated, the rest waiting in its pipe
+DEPTH = 6          # inputs in flight per worker: waiting in its pipe, evaluated, or done and not yet sent back
 GROUP = 3          # outcomes a worker sends back together at most (fewer when its pipe is empty)
 SMALL_INPUT = 16 * 1024  # pickled bytes: a larger input goes only to a worker with nothing in flight
 
@@ -488,9 +488,10 @@ def _pickled(obj) -> bytes:
 
 class Pool:
     """`workers` processes evaluating items; outcomes come back in input order.
-    Each worker has at most `depth` items in flight (one evaluated, the rest
-    waiting in its pipe), and the batch reads at most `window` items ahead of the
-    oldest one not yet written, so memory stays bounded whatever the input."""
+    Each worker has at most `depth` items in flight (waiting in its pipe, being
+    evaluated, or done and held for its next group), and the batch reads at most
+    `window` items ahead of the oldest one not yet written, so memory stays
+    bounded whatever the input."""
 
     def __init__(self, job: Job, workers: int, depth: int = DEPTH, window: int | None = None, fork: bool = False):
         import multiprocessing
