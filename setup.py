@@ -16,6 +16,8 @@ results."""
 import hashlib
 import json
 import os
+import re
+import shutil
 import sys
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
@@ -29,7 +31,8 @@ DATA = ["*.yaml", "*.yml", "*.json", "*.md", "*.html", "*.css", "*.j2"]
 
 package_dir = {"recapture": "engine"}
 packages = ["recapture"]
-package_data = {"recapture": [f"templates/{p}" for p in DATA] + [f"labels/{p}" for p in DATA]}
+# the .pxd files travel with the package: engine/native.py checks each twin against them
+package_data = {"recapture": [f"templates/{p}" for p in DATA] + [f"labels/{p}" for p in DATA] + ["*.pxd"]}
 for top in LAW:
     folders = [HERE / top] + sorted(p for p in (HERE / top).rglob("*") if p.is_dir() and p.name != "__pycache__")
     for folder in folders:
@@ -53,6 +56,28 @@ def _compiled_modules() -> list[str]:
 def _abi() -> str:
     """This interpreter's extension suffix without dots: cpython-311-x86_64-linux-gnu.so."""
     return EXTENSION_SUFFIXES[0].lstrip(".")
+
+
+def _declarations(module: str) -> tuple[bytes | None, list[str]]:
+    """engine/<module>.pxd (the C declarations its twin is compiled with: its classes as
+    extension types) and the modules whose declarations it cimports; (None, []) without one."""
+    path = HERE / "engine" / f"{module}.pxd"
+    if not path.exists():
+        return None, []
+    text = path.read_bytes()
+    return text, sorted({m.decode() for m in re.findall(rb"^from recapture\.(\w+) cimport", text, re.M)})
+
+
+def _declarations_folder(build_temp) -> str:
+    """A folder holding engine/*.pxd as recapture/*.pxd, for Cython's include path: the
+    package is `recapture` but its source folder is engine/, and `from recapture.workbook
+    cimport Entity` is looked up by the package's name."""
+    root = os.path.join(os.path.abspath(build_temp), "declarations")
+    folder = os.path.join(root, "recapture")
+    os.makedirs(folder, exist_ok=True)
+    for pxd in (HERE / "engine").glob("*.pxd"):
+        shutil.copyfile(pxd, os.path.join(folder, pxd.name))
+    return root
 
 
 class build_compiled_twins(build_ext):
@@ -84,7 +109,8 @@ class build_compiled_twins(build_ext):
             made = cythonize(
                 self.extensions, build_dir=os.path.join(self.build_temp, "cython"), quiet=True,
                 nthreads=self.parallel if self.parallel > 1 else 0,
-                compiler_directives={"language_level": 3, "binding": True})
+                compiler_directives={"language_level": 3, "binding": True},
+                include_path=[_declarations_folder(self.build_temp)])
             for ext, c in zip(self.extensions, made):  # keep setuptools' own Extension objects
                 ext.sources = c.sources
         except Exception as e:  # noqa: BLE001 - no Cython, or it refused: the package stays pure Python
@@ -111,15 +137,18 @@ class build_compiled_twins(build_ext):
         super().copy_extensions_to_source()
 
     def _write_manifest(self) -> str:
-        """build_lib/recapture/_compiled/<abi>.json: {compiled: {module: {file, sha256 of its source}}}
-        for each twin that was built."""
+        """build_lib/recapture/_compiled/<abi>.json: {compiled: {module: {file, sha256 of its
+        source, pxd: sha256 of its declarations or null, needs: the modules whose declarations
+        it was compiled against}}} for each twin that was built."""
         built = {}
         for ext in self.extensions:
             path = os.path.join(self.build_lib, self.get_ext_filename(self.get_ext_fullname(ext.name)))
             if os.path.exists(path):
                 module = ext.name.rsplit(".", 1)[1]
                 source = (HERE / "engine" / f"{module}.py").read_bytes()
-                built[module] = {"file": os.path.basename(path), "sha256": hashlib.sha256(source).hexdigest()}
+                pxd, needs = _declarations(module)
+                built[module] = {"file": os.path.basename(path), "sha256": hashlib.sha256(source).hexdigest(),
+                                 "pxd": pxd and hashlib.sha256(pxd).hexdigest(), "needs": needs}
         folder = os.path.join(self.build_lib, "recapture", "_compiled")
         self.mkpath(folder)
         manifest = os.path.join(folder, _abi() + ".json")

@@ -7,7 +7,7 @@ from decimal import Decimal, getcontext, setcontext
 
 from .formula import ZERO, FormulaError, compile_fast, compile_formula, computes, parse, round_cents
 from .messages import render as render_message
-from .workbook import EntityScope
+from .workbook import Entity, EntityScope, Workbook
 
 
 class Firing(EntityScope):
@@ -381,10 +381,12 @@ def _bound_compute(rule):
                       "version": rule["version"], "entity": None, "read": None, "set": None}
 
     def run(ctx, fact: dict, closure):  # fact: typed (perf), the dict the adapter hands every action
-        book = ctx.book
+        # typed (perf): in the compiled twin these are extension types (workbook.pxd,
+        # actions.pxd), whose attributes below are C fields read without a lookup
+        book: Workbook = ctx.book
         entities: dict = book.entities
-        entity = entities[fact.get("of", fact["id"])]  # _entity(), inlined
-        f = Firing(ctx, rule, entity)
+        entity: Entity = entities[fact.get("of", fact["id"])]  # _entity(), inlined
+        f: Firing = Firing(ctx, rule, entity)
         # Firing.set, inlined (its names are these); typed, the compiled twin sets them directly
         values: dict = entity.values
         done: dict = f.sets

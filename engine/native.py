@@ -4,12 +4,17 @@ The modules in COMPILED carry the per-fact-set work (formulas, firings, the
 workbook, the lean loop over durable-rules, the result and its JSON). At build
 time setup.py compiles each, unchanged, with Cython into a twin in `_compiled/`
 and writes a manifest per interpreter ABI: {module: {file, sha256 of the .py
-it was compiled from}}. The twins sit where the import system never looks by
-itself; `install()` (run first thing by the package) puts a finder in front of
-it that answers for a module only when its twin is there for this interpreter
-AND the .py beside it is still the very file compiled. Otherwise the .py runs:
-an edited source, a copy from another build, another Python, a failed compile,
-or RECAPTURE_PURE_PYTHON=1 all give the Python module, never a stale twin.
+it was compiled from, of its .pxd, the modules whose .pxd it cimports}}. A
+module's .pxd (workbook, actions, formula) declares some of its classes as
+extension types for the twin: their attributes are then C fields, which the
+compiled code reads directly (the .py stays the one source of what they do).
+The twins sit where the import system never looks by itself; `install()` (run
+first thing by the package) puts a finder in front of it that answers for a
+module only when its twin is there for this interpreter AND the .py and .pxd
+beside it are still the very files compiled AND every module it was compiled
+against runs compiled too. Otherwise the .py runs: an edited source, a copy
+from another build, another Python, a failed compile, or RECAPTURE_PURE_PYTHON=1
+all give the Python module, never a stale twin.
 
 The twins do exactly what the Python does (Cython compiles the same code
 against the same CPython objects: Decimal, dict order, exceptions), only with
@@ -84,10 +89,26 @@ def _twins() -> dict[str, str]:
             _status[module] = "Python (its compiled twin is missing)"
         elif _sha256(os.path.join(HERE, module + ".py")) != entry.get("sha256"):
             _status[module] = "Python (its source changed since it was compiled: reinstall to compile it again)"
+        elif _sha256(os.path.join(HERE, module + ".pxd")) != entry.get("pxd"):
+            _status[module] = ("Python (its declarations, the .pxd, changed since it was compiled: "
+                               "reinstall to compile it again)")
         else:
-            found[f"{PACKAGE}.{module}"] = twin
+            found[module] = twin
             _status[module] = "compiled"
-    return found
+    # a twin compiled against another module's declarations (its classes as extension
+    # types, engine/*.pxd) needs that module's own twin: beside its Python the types differ
+    refused = True
+    while refused:
+        refused = False
+        for module in list(found):
+            needs = built[module].get("needs") or []
+            missing = [m for m in needs if m not in found]
+            if not isinstance(needs, list) or missing:
+                del found[module]
+                _status[module] = (f"Python (it is compiled against {', '.join(missing) or 'another build'}, "
+                                   "which runs as Python)")
+                refused = True
+    return {f"{PACKAGE}.{module}": twin for module, twin in found.items()}
 
 
 class _TwinFinder:

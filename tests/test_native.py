@@ -91,13 +91,36 @@ def test_an_edited_source_runs_as_python_not_as_its_stale_twin(copy_of_the_packa
     assert result == _want()
 
 
+def test_a_twin_compiled_against_a_module_running_as_python_runs_as_python(copy_of_the_package):
+    # workbook's twin is compiled against formula's declarations (Scope an extension type),
+    # actions' against workbook's: beside the other's Python their types would not match
+    where = copy_of_the_package
+    compiled = where / "site" / "recapture" / "_compiled"
+    next(compiled.glob(f"formula.{native.abi()}")).unlink()
+    status, result = _status_and_result(where)
+    assert status.pop("formula") == "Python (its compiled twin is missing)"
+    assert status.pop("workbook") == "Python (it is compiled against formula, which runs as Python)"
+    assert status.pop("actions") == "Python (it is compiled against workbook, which runs as Python)"
+    assert set(status.values()) == {"compiled"} and result == _want()
+
+
+def test_edited_declarations_run_as_python(copy_of_the_package):
+    where = copy_of_the_package
+    pxd = where / "site" / "recapture" / "workbook.pxd"
+    pxd.write_text(pxd.read_text(encoding="utf-8") + "\n# an edit after the build\n", encoding="utf-8")
+    status, result = _status_and_result(where)
+    assert status.pop("workbook").startswith("Python (its declarations, the .pxd, changed since it was compiled")
+    assert status.pop("actions") == "Python (it is compiled against workbook, which runs as Python)"
+    assert set(status.values()) == {"compiled"} and result == _want()
+
+
 def test_a_missing_or_foreign_build_runs_as_python(copy_of_the_package):
     where = copy_of_the_package
     compiled = where / "site" / "recapture" / "_compiled"
-    twin = next(compiled.glob(f"formula.{native.abi()}"))
+    twin = next(compiled.glob(f"messages.{native.abi()}"))
     twin.unlink()
     status, result = _status_and_result(where)
-    assert status.pop("formula") == "Python (its compiled twin is missing)"
+    assert status.pop("messages") == "Python (its compiled twin is missing)"
     assert set(status.values()) == {"compiled"} and result == _want()
 
     (compiled / (native.abi() + ".json")).write_text("{not json", encoding="utf-8")
