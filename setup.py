@@ -7,10 +7,12 @@ The folders of law are listed by walking them, so a new tax year folder (made by
 
 Speed (issue 10): the engine's hot modules (engine/native.py lists them) are
 also compiled by Cython into twins in `recapture/_compiled/`, with a manifest of
-the sha256 of each source compiled. `engine/native.py` loads a twin only when
-its source is still that very file; everything else, and every module whose
-build failed, runs as the Python it is. The .py files stay the one source: the
-twins are compiled from them unchanged. No Cython, no compiler that can build
+the sha256 of each source compiled (its .py, its .pxd if it has one, and the
+modules whose .pxd it cimports). `engine/native.py` loads a twin only when its
+sources are still those very files and what it was compiled against runs
+compiled too; everything else, and every module whose build failed, runs as the
+Python it is. The .py files stay the one source: the twins are compiled from
+them unchanged, a .pxd beside one only declaring its classes as C types. No Cython, no compiler that can build
 it, or RECAPTURE_PURE_PYTHON=1 at build time: a pure-Python package, the same
 results."""
 import hashlib
