@@ -102,11 +102,12 @@ def _twins() -> dict[str, str]:
         refused = False
         for module in list(found):
             needs = built[module].get("needs") or []
+            if not (isinstance(needs, list) and all(isinstance(m, str) for m in needs)):
+                needs = ["a module its manifest does not name"]
             missing = [m for m in needs if m not in found]
-            if not isinstance(needs, list) or missing:
+            if missing:
                 del found[module]
-                _status[module] = (f"Python (it is compiled against {', '.join(missing) or 'another build'}, "
-                                   "which runs as Python)")
+                _status[module] = f"Python (it is compiled against {', '.join(missing)}, which runs as Python)"
                 refused = True
     return {f"{PACKAGE}.{module}": twin for module, twin in found.items()}
 

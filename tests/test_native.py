@@ -104,6 +104,19 @@ def test_a_twin_compiled_against_a_module_running_as_python_runs_as_python(copy_
     assert set(status.values()) == {"compiled"} and result == _want()
 
 
+def test_a_manifest_naming_what_a_twin_needs_in_a_foreign_way_runs_it_as_python(copy_of_the_package):
+    where = copy_of_the_package
+    manifest = where / "site" / "recapture" / "_compiled" / (native.abi() + ".json")
+    built = json.loads(manifest.read_text(encoding="utf-8"))
+    built["compiled"]["workbook"]["needs"] = 5
+    manifest.write_text(json.dumps(built), encoding="utf-8")
+    status, result = _status_and_result(where)
+    assert status.pop("workbook") == ("Python (it is compiled against a module its manifest does not name, "
+                                      "which runs as Python)")
+    assert status.pop("actions") == "Python (it is compiled against workbook, which runs as Python)"
+    assert set(status.values()) == {"compiled"} and result == _want()
+
+
 def test_edited_declarations_run_as_python(copy_of_the_package):
     where = copy_of_the_package
     pxd = where / "site" / "recapture" / "workbook.pxd"
