@@ -12,9 +12,9 @@ modules whose .pxd it cimports). `engine/native.py` loads a twin only when its
 sources are still those very files and what it was compiled against runs
 compiled too; everything else, and every module whose build failed, runs as the
 Python it is. The .py files stay the one source: the twins are compiled from
-them unchanged, a .pxd beside one only declaring its classes as C types. No Cython, no compiler that can build
-it, or RECAPTURE_PURE_PYTHON=1 at build time: a pure-Python package, the same
-results."""
+them unchanged, a .pxd beside one only declaring its classes as C types. No
+Cython, no compiler that can build it, or RECAPTURE_PURE_PYTHON=1 at build time:
+a pure-Python package, the same results."""
 import hashlib
 import json
 import os
@@ -150,7 +150,7 @@ class build_compiled_twins(build_ext):
                 source = (HERE / "engine" / f"{module}.py").read_bytes()
                 pxd, needs = _declarations(module)
                 built[module] = {"file": os.path.basename(path), "sha256": hashlib.sha256(source).hexdigest(),
-                                 "pxd": pxd and hashlib.sha256(pxd).hexdigest(), "needs": needs}
+                                 "pxd": None if pxd is None else hashlib.sha256(pxd).hexdigest(), "needs": needs}
         folder = os.path.join(self.build_lib, "recapture", "_compiled")
         self.mkpath(folder)
         manifest = os.path.join(folder, _abi() + ".json")
