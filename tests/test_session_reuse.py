@@ -40,9 +40,9 @@ def _facts(i):
 
 
 def test_a_kept_session_fires_what_a_new_one_fires():
-    kept = Ruleset("reuse_kept", _rules())
+    kept = Ruleset("reuse_kept", _rules(), share=False)
     for i in range(30):
-        fresh = Ruleset(f"reuse_fresh_{i}", _rules())  # its first run: a new session
+        fresh = Ruleset(f"reuse_fresh_{i}", _rules(), share=False)  # its first run: a new session
         a, b = Ctx(), Ctx()
         kept.run(_facts(i % 3), a)
         fresh.run(_facts(i % 3), b)
@@ -51,7 +51,7 @@ def test_a_kept_session_fires_what_a_new_one_fires():
 
 
 def test_the_kept_session_holds_no_fact_and_no_pending_action():
-    rs = Ruleset("reuse_empty", _rules())
+    rs = Ruleset("reuse_empty", _rules(), share=False)
     rs.run(_facts(1), Ctx())
     (sid,) = rs._idle
     assert json.loads(dre.get_facts(rs.handle, sid)) == []
@@ -59,7 +59,7 @@ def test_the_kept_session_holds_no_fact_and_no_pending_action():
 
 
 def test_a_refused_batch_does_not_leave_its_session_for_the_next_run():
-    rs = Ruleset("reuse_refused", _rules())
+    rs = Ruleset("reuse_refused", _rules(), share=False)
     ctx = Ctx()
     rs.run([{"type": "asset", "id": "a", "kind": "a"}, {"type": "asset", "id": "a", "kind": "a"}], ctx)
     assert ctx.errors == ["input rejected by the rule engine: MessageObservedException"]
@@ -70,7 +70,7 @@ def test_a_refused_batch_does_not_leave_its_session_for_the_next_run():
 
 
 def test_a_run_stopped_halfway_deletes_its_session():
-    rs = Ruleset("reuse_interrupted", _rules())
+    rs = Ruleset("reuse_interrupted", _rules(), share=False)
     fire = rs._fire
 
     def stopped(handle, state, session, ctx):  # an action is pending when the run stops
@@ -86,7 +86,7 @@ def test_a_run_stopped_halfway_deletes_its_session():
     rs._fire = fire
     a, b = Ctx(), Ctx()
     rs.run(_facts(3), a)
-    Ruleset("reuse_interrupted_fresh", _rules()).run(_facts(3), b)
+    Ruleset("reuse_interrupted_fresh", _rules(), share=False).run(_facts(3), b)
     assert a.seen == b.seen and a.errors == []
 
 
@@ -105,3 +105,42 @@ def test_the_law_in_kept_sessions_gives_what_new_sessions_give():
     assert "results differing from a new session's: 0" in p.stdout
     kept = int(p.stdout.split("of them in a kept session ")[1].split(";")[0])
     assert kept > 300  # the kept sessions were really used
+
+
+def _tagged_rules(tag, priority_of_later=30):
+    rules = _rules()
+    for r in rules:
+        if r["action"] is not _chain:
+            r["action"] = _record(f"{tag}:{r['id']}")
+    rules[2]["priority"] = priority_of_later
+    return rules
+
+
+def test_rulesets_of_the_same_definition_share_one_registration_and_run_their_own_actions():
+    # the nine tax years' laws: the same rules, patterns and order, other tables and formulas
+    a, b = Ruleset("share_a", _tagged_rules("a")), Ruleset("share_b", _tagged_rules("b"))
+    own = Ruleset("share_own", _tagged_rules("a"), share=False)
+    other = Ruleset("share_other", _tagged_rules("a", priority_of_later=31))
+    assert a.handle == b.handle and a._idle is b._idle
+    assert own.handle != a.handle and other.handle != a.handle
+    for i in range(12):
+        seen = {}
+        for name, rs in (("a", a), ("b", b), ("own", own), ("a", a)):
+            ctx = Ctx()
+            rs.run(_facts(i % 4), ctx)
+            assert ctx.errors == []
+            seen.setdefault(name, []).append(ctx.seen)
+        assert seen["a"][0] == seen["a"][1] == seen["own"][0]  # the same firings, in the same order
+        assert [(t.replace("b:", "a:"), f) for t, f in seen["b"][0]] == seen["a"][0]  # b's own actions
+        assert any(t.startswith("b:") for t, _ in seen["b"][0])
+    assert len(a._idle) == 1  # one emptied session kept for both
+
+
+def test_the_tax_years_share_their_registrations():
+    from recapture import api
+    from recapture.evaluate import compiled_law
+    lib = api.library()
+    years = sorted(lib.years())[:3]
+    laws = [compiled_law(lib, y) for y in years]
+    assert len({law.ruleset.handle for law in laws}) == 1
+    assert len({law.baseline.handle for law in laws if law.baseline is not None}) <= 1
