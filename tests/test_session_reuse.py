@@ -144,3 +144,15 @@ def test_the_tax_years_share_their_registrations():
     laws = [compiled_law(lib, y) for y in years]
     assert len({law.ruleset.handle for law in laws}) == 1
     assert len({law.baseline.handle for law in laws if law.baseline is not None}) <= 1
+
+
+def test_the_tax_years_run_the_same_action_objects_and_each_rule_of_its_own_content_its_own():
+    from recapture import api
+    from recapture.evaluate import _bound, compiled_law
+    lib = api.library()
+    first, second = (compiled_law(lib, y) for y in sorted(lib.years())[:2])
+    assert first.ruleset.actions.keys() == second.ruleset.actions.keys()
+    assert all(first.ruleset.actions[k] is second.ruleset.actions[k] for k in first.ruleset.actions)
+    rule = next(r for r in first.rules if r["action"] == "compute")
+    assert _bound(dict(rule)) is _bound(dict(rule))
+    assert _bound(dict(rule, citation=rule["citation"] + " (edited)")) is not _bound(dict(rule))
