@@ -352,7 +352,7 @@ def _joins(classes, main, i):
 # other made a reference cycle through it, and the cycle held the whole workbook (every
 # entity, value and trace entry of the fact set) until the cyclic garbage collector ran,
 # instead of freeing it when the result was written (tests/test_garbage.py; 1.033x side
-# by side, and a worker's peak no longer depends on when a collection comes: 56-69 MB).
+# by side).
 def layout(facts: dict, law: YearLaw):
     """Entities and engine facts for one fact set. Structure only."""
     book = Workbook(law, facts["tax_year"])

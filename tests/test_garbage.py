@@ -1,9 +1,9 @@
 """A fact set's workbook (its entities, values and trace) is freed as soon as its
 result is dropped: no reference cycle holds it for the cyclic garbage collector
 (engine/evaluate.py, `layout`: in the compiled twin, nested functions that called
-each other made one). With one, a worker's memory peaked wherever the next
-collection happened to come, and freed memory was not reused at once. Both tests
-failed on the compiled build of 2f87d30."""
+each other made one). With one, that memory waited for the next collection
+instead of being reused at once. Both tests failed on the compiled build of
+2f87d30."""
 import gc
 from pathlib import Path
 
