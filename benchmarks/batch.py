@@ -85,10 +85,10 @@ def _tree_rss(pid: int) -> tuple[int, int]:
             p = todo.pop()
             todo += children.get(p, [])
             try:
-                with open(f"/proc/{p}/statm", "rb") as fh:
-                    total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
                 with open(f"/proc/{p}/status", "rb") as fh:
-                    largest = max(largest, int(fh.read().split(b"VmHWM:", 1)[1].split()[0]) * 1024)
+                    status = fh.read()
+                largest = max(largest, int(status.split(b"VmHWM:", 1)[1].split()[0]) * 1024)
+                total += int(status.split(b"VmRSS:", 1)[1].split()[0]) * 1024
             except (OSError, ValueError, IndexError):
                 pass
         return total, largest
