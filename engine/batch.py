@@ -519,7 +519,7 @@ class Pool:
         to wait for a worker (a moment to flush what was written)."""
         items = iter(items)
         ready: dict[int, tuple] = {}
-        retry = collections.deque()
+        retry = collections.deque()  # (seq, item, its pickle or None) to hand out before new items, in order
         next_seq = next_out = 0
         exhausted = False
         limit = self.job.limits.seconds
@@ -527,8 +527,9 @@ class Pool:
             # hand out work: retried items first, then new ones, within the window
             for w in self.workers:
                 while w.ready and len(w.inflight) < self.depth:
+                    data = None
                     if retry:
-                        seq, item = retry.popleft()
+                        seq, item, data = retry.popleft()
                     elif not exhausted and next_seq - next_out < self.window:
                         try:
                             item = next(items)
@@ -541,14 +542,16 @@ class Pool:
                             continue
                     else:
                         break
-                    data = _pickled((seq, item))
+                    if data is None:
+                        data = _pickled((seq, item))
                     if not w.takes(len(data)):
-                        retry.appendleft((seq, item))  # first for the next worker that has nothing in flight
+                        # first for the next worker that has nothing in flight; pickled once, however long it waits
+                        retry.appendleft((seq, item, data))
                         break
                     try:
                         w.send(seq, item, data)
                     except (OSError, ValueError):
-                        retry.appendleft((seq, item))
+                        retry.appendleft((seq, item, data))
                         break  # dead: found below
             while next_out in ready:
                 item, outcome = ready.pop(next_out)
@@ -645,7 +648,7 @@ class Pool:
 
     def _replace(self, w: _Worker, retry, died: bool):
         """A new worker in place of `w` (stopped); what `w` had not begun goes back to the queue, in order."""
-        retry.extendleft(reversed(list(w.inflight)))
+        retry.extendleft((seq, item, None) for seq, item in reversed(w.inflight))
         w.inflight.clear()
         w.stop(kill=True)
         self.deaths_in_a_row += died

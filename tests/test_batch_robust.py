@@ -267,3 +267,32 @@ def test_an_output_that_is_an_input_or_not_a_batch_output_is_left_alone(inputs, 
     other.write_text("my notes\n")
     code, err = batch(EXAMPLES / "quick-flip.yaml", "--output", other, "--resume")
     assert code == 2 and "is not a jsonl output of recapture batch" in err and other.read_text() == "my notes\n"
+
+
+def test_a_large_input_waiting_for_an_idle_worker_is_pickled_once(tmp_path, monkeypatch):
+    """An input over SMALL_INPUT waits (at the head of the queue) for a worker with
+    nothing in flight; it keeps its pickle while it waits, and every input is pickled
+    once in a batch where no worker dies."""
+    import collections
+    import importlib
+    from recapture.result import _plain
+    from recapture.yamlio import load_document
+    pool_module = importlib.import_module("recapture.batch")
+    d = json.loads(json.dumps(_plain(load_document(EXAMPLES / "equipment-sale.yaml")[0])))
+    small = json.dumps(d)
+    big = json.dumps(d).replace(", ", "," + " " * 2000)
+    assert len(big) > pool_module.SMALL_INPUT > len(small)
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join([small, small, small, big, small, big, big, small, small, big]) + "\n")
+    pickled = collections.Counter()
+    real = pool_module._pickled
+
+    def counting(obj):
+        pickled[obj[0]] += 1
+        return real(obj)
+
+    monkeypatch.setattr(pool_module, "_pickled", counting)
+    job = pool_module.Job(trace="none")
+    got = [e for e in pool_module.outcomes(pool_module.iter_inputs([str(src)]), job, 2) if e is not None]
+    assert [s for s, _, _ in got] == list(range(10)) and all(o[0] == "ok" for _, _, o in got)
+    assert pickled == {s: 1 for s in range(10)}
