@@ -241,7 +241,7 @@ def main(argv=None):
     ap.add_argument("--keep", metavar="DIR", help="keep the input and output files in DIR")
     ap.add_argument("--trace", default="full", choices=("full", "rules", "none"),
                     help="the batch's --trace level (default full, as a firm's batch runs by default; the "
-                         "lines of `none` are 1/12 as long: what writing the output costs shows in the difference)")
+                         "lines of `none` are a fifth as long: what writing the output costs shows in the difference)")
     ap.add_argument("--repeat", type=int, default=1, metavar="R",
                     help="run each batch configuration R times, taking turns, and report medians")
     ap.add_argument("--dask", default="", metavar="W[,W]",
