@@ -81,3 +81,16 @@ def test_a_refused_request_stops_the_requests_not_the_output(tmp_path, monkeypat
     lines = [b"w" * 20_000 + b"\n"] * 40
     _write(batch._Out(tmp_path / "o.jsonl", append=False), lines)
     assert (tmp_path / "o.jsonl").read_bytes() == b"".join(lines) and calls == [0]
+
+
+@needs_fadvise
+def test_with_the_kernel_asked_for_real_the_file_has_every_byte(tmp_path, monkeypatch):
+    """The requests as the kernel gets them (a temporary folder: a disk, or tmpfs, whose
+    pages are never dropped): what was written is what is read back."""
+    monkeypatch.setattr(batch, "DROP_BEHIND", 64 << 10)
+    monkeypatch.setattr(batch, "DROP_KEEP", 16 << 10)
+    lines = [(f"{i:05d} " + "abcdefghij" * (1000 + i % 97)).encode() + b"\n" for i in range(400)]
+    out = batch._Out(tmp_path / "o.jsonl", append=False)
+    _write(out, lines, every=5)
+    assert out.behind is not None and out.offset == sum(map(len, lines))
+    assert (tmp_path / "o.jsonl").read_bytes() == b"".join(lines)
