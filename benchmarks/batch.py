@@ -301,7 +301,8 @@ def main(argv=None):
             rate = args.n / wall
             runs.setdefault(w, []).append(rate)
             busy.setdefault(w, []).append(cpu / wall)
-            print(f"batch --workers {w}{'' if args.trace == 'full' else ' --trace ' + args.trace}: {wall:.1f} s -> {rate:,.0f} fact sets/s ({rate / w:,.0f} per worker), "
+            label = f"--workers {w}" + ("" if args.trace == "full" else f" --trace {args.trace}")
+            print(f"batch {label}: {wall:.1f} s -> {rate:,.0f} fact sets/s ({rate / w:,.0f} per worker), "
                   f"CPU {cpu:.1f} s ({args.n / cpu:,.0f} fact sets per CPU-second); "
                   f"peak RSS {_mb(peak)} (largest process), {_mb(tree)} (all processes); {n_out:,} lines; "
                   f"{stderr.strip().splitlines()[-1] if stderr.strip() else ''}")
